@@ -1,0 +1,143 @@
+"""Step 0: getting pictures in and out.
+
+Inside nst-teach an image is always a tensor ``[1, 3, H, W]``, float32, RGB, values in [0, 1].
+`load_image` accepts a file path or a sample name (see ``nst-teach samples``) and copes with what real
+files contain: EXIF rotation, grayscale, transparency, palettes, 16-bit PNGs. `save_image` writes
+atomically (a temporary file, then a rename), so an interrupted save never leaves half a file.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+
+from .errors import NSTError
+
+MIN_SIZE = 32  # below this, VGG-19's five poolings leave (almost) nothing
+MAX_SIZE = 4096  # above this, one step takes minutes on a CPU and memory runs out
+
+
+def check_size(size):
+    """Validate a requested longest side in pixels (None means: keep the original size)."""
+    if size is None:
+        return
+    if not isinstance(size, int) or size < MIN_SIZE:
+        raise NSTError(f"size {size!r} is too small: use at least {MIN_SIZE} pixels (e.g. --size 256)")
+    if size > MAX_SIZE:
+        raise NSTError(f"size {size} is above the cap of {MAX_SIZE} pixels: use a smaller --size (512 is plenty on a CPU)")
+
+
+def resolve_source(source, cache_dir=None):
+    """A path, or a sample name → a Path to an existing file."""
+    from . import samples
+
+    path = Path(source)
+    if path.is_file():
+        return path
+    if isinstance(source, str) and samples.is_sample(source):
+        return samples.sample_path(source, cache_dir=cache_dir)
+    if path.exists():
+        raise NSTError(f"{source} is not a file: give an image file (PNG, JPEG, …)")
+    raise NSTError(f"image not found: {source}: give an existing file or a sample name (see `nst-teach samples`)")
+
+
+def to_rgb(pil):
+    """Any PIL image → 8-bit RGB: applies EXIF rotation; grayscale, palette, 16-bit, alpha handled."""
+    pil = ImageOps.exif_transpose(pil)
+    if pil.mode in ("I;16", "I;16B", "I;16L", "I"):
+        # 16/32-bit grayscale: rescale to 0–255 by the format's range, not by the image's own max.
+        arr = np.asarray(pil, dtype=np.float64)
+        top = 65535.0 if arr.max() > 255 else 255.0
+        pil = Image.fromarray(np.clip(arr / top * 255.0 + 0.5, 0, 255).astype(np.uint8), "L")
+    if pil.mode == "P":
+        pil = pil.convert("RGBA")
+    if pil.mode in ("RGBA", "LA", "PA"):
+        # Transparent pixels have no colour of their own: show them on white, as a viewer would.
+        background = Image.new("RGBA", pil.size, (255, 255, 255, 255))
+        pil = Image.alpha_composite(background, pil.convert("RGBA"))
+    return pil.convert("RGB")
+
+
+def resize_longest(pil, size):
+    """Scale so that the longest side is ``size`` pixels, keeping the aspect ratio."""
+    if size is None:
+        return pil
+    w, h = pil.size
+    scale = size / max(w, h)
+    new = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return pil.resize(new, Image.LANCZOS) if new != pil.size else pil
+
+
+def load_image(source, size=None, *, cache_dir=None):
+    """Load an image file or sample as a tensor [1, 3, H, W], float32, RGB in [0, 1].
+
+    source: a path, a sample name ("cat", "starry_night", …) or a PIL image.
+    size: longest side in pixels after resizing (None keeps the original).
+    """
+    check_size(size)
+    if isinstance(source, Image.Image):
+        pil, name = source, "image"
+    else:
+        path = resolve_source(source, cache_dir)
+        name = str(path)
+        try:
+            with Image.open(path) as opened:
+                opened.load()  # read everything now: a truncated file fails here, not later
+                pil = opened.copy()
+        except (OSError, SyntaxError, ValueError) as err:
+            raise NSTError(f"cannot read {name} as an image ({err}): give a PNG or JPEG file") from None
+    pil = resize_longest(to_rgb(pil), size)
+    if min(pil.size) < MIN_SIZE:
+        raise NSTError(f"{name} is {pil.size[0]}×{pil.size[1]} pixels: use an image (and --size) of at least {MIN_SIZE} pixels per side")
+    arr = np.asarray(pil, dtype=np.float32) / 255.0  # (H, W, 3)
+    return torch.from_numpy(arr).permute(2, 0, 1).unsqueeze(0).contiguous()  # (1, 3, H, W)
+
+
+def to_pil(img):
+    """Tensor [1, 3, H, W] or [3, H, W] in [0, 1] → PIL RGB image (values outside [0, 1] are clipped)."""
+    img = img.detach().cpu().float()
+    if img.dim() == 4:
+        img = img[0]
+    arr = (img.clamp(0, 1).permute(1, 2, 0).numpy() * 255.0 + 0.5).astype(np.uint8)  # (H, W, 3)
+    return Image.fromarray(arr, "RGB")
+
+
+def check_writable(path):
+    """Fail early, with advice, if ``path`` cannot be written (before any long computation)."""
+    path = Path(path)
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise NSTError(f"output {path} is a directory: give a file name such as {path / 'out.png'}")
+    if not parent.is_dir():
+        raise NSTError(f"output folder {parent} does not exist: create it or choose another -o path")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise NSTError(f"cannot write to {path}: choose a path in a folder you can write to")
+
+
+def atomic_write(path, write):
+    """Call ``write(tmp_path)``, then rename tmp → path: readers never see a half-written file."""
+    path = Path(path)
+    check_writable(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent or ".")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+    return path
+
+
+def save_image(img, path):
+    """Save a [1, 3, H, W] tensor in [0, 1] (or a PIL image) to ``path``, atomically. Format from the suffix."""
+    pil = img if isinstance(img, Image.Image) else to_pil(img)
+    suffix = Path(path).suffix.lower()
+    if suffix not in (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp"):
+        raise NSTError(f"unsupported output format {suffix or '(none)'!r} for {path}: end the file name with .png or .jpg")
+    fmt = Image.registered_extensions()[suffix]
+    return atomic_write(path, lambda tmp: pil.save(tmp, format=fmt))

@@ -1,0 +1,75 @@
+"""Step 4: the losses that say how far an image is from the content and the style we want.
+
+Notation (Gatys et al. 2016): at layer l there are N_l filters and M_l = H_l·W_l positions.
+F^l ∈ ℝ^{N_l×M_l}: features of the generated image x;  P^l: features of the content photo p;
+G^l = F^l F^lᵀ: Gram matrix of x;  A^l: Gram matrix of the style image a.
+
+    L_content = ½ Σ_ij (F_ij − P_ij)²
+    E_l       = 1/(4 N_l² M_l²) Σ_ij (G_ij − A_ij)²
+    L_style   = Σ_l w_l E_l
+    L_tv      = Σ_ij (x_{i+1,j} − x_ij)² + (x_{i,j+1} − x_ij)²
+    L_total   = α L_content + β L_style (+ λ_tv L_tv)
+
+Every loss here is a *sum*, as in the paper, not a mean: a popular alternative (the TensorFlow and
+PyTorch tutorials) uses mean squared error, which is the same up to a constant factor that is then
+absorbed by α and β. All of them are torch functions that keep autograd working.
+"""
+
+from .errors import NSTError
+from .gram import gram_matrix
+
+
+def content_loss(F, P):
+    """L_content = ½ Σ_ij (F_ij − P_ij)²  (a sum over all filters and positions, not a mean).
+
+    F: features of the generated image, P: features of the content image, same shape (e.g. [1, N, H, W]).
+    """
+    if F.shape != P.shape:
+        raise NSTError(f"content features have different shapes {tuple(F.shape)} and {tuple(P.shape)}: use images of the same size")
+    return 0.5 * ((F - P) ** 2).sum()
+
+
+def style_layer_loss(F, A):
+    """E_l = 1/(4 N_l² M_l²) Σ_ij (G_ij − A_ij)², with G = F Fᵀ.
+
+    F: features [1, N_l, H, W] or [N_l, H, W] (N_l filters, M_l = H·W positions); A: target Gram
+    [N_l, N_l] (unnormalised, ``gram_matrix(style features)``). The 1/(4N²M²) makes layers of
+    different sizes comparable and the loss independent of the image size.
+    """
+    if F.dim() == 4:
+        if F.shape[0] != 1:
+            raise NSTError("style_layer_loss takes one image at a time: features must be [1, N, H, W]")
+        F = F[0]
+    N, H, W = F.shape
+    M = H * W
+    G = gram_matrix(F)  # (N_l, N_l)
+    if G.shape != A.shape:
+        raise NSTError(f"Gram matrices differ in shape: {tuple(G.shape)} vs target {tuple(A.shape)}")
+    return ((G - A) ** 2).sum() / (4.0 * N**2 * M**2)
+
+
+def style_loss(features, targets, weights=None):
+    """L_style = Σ_l w_l E_l over the style layers.
+
+    features: {layer: F^l of the generated image}; targets: {layer: A^l}; weights: {layer: w_l}
+    (default: w_l = 1/L for each of the L layers, as in the paper's 1/5 for five layers).
+    """
+    if weights is None:
+        weights = {layer: 1.0 / len(targets) for layer in targets}
+    return sum(weights[layer] * style_layer_loss(features[layer], A) for layer, A in targets.items())
+
+
+def tv_loss(x):
+    """L_tv = Σ (x_{i+1,j} − x_{i,j})² + Σ (x_{i,j+1} − x_{i,j})²: squared differences of neighbours.
+
+    x: image [B, C, H, W] (any scale; we use the [0, 1] RGB image). Penalises pixel-level noise
+    that the VGG losses alone let through. A sum, so it grows with the image size.
+    """
+    dh = x[..., 1:, :] - x[..., :-1, :]  # vertical neighbours, (B, C, H−1, W)
+    dw = x[..., :, 1:] - x[..., :, :-1]  # horizontal neighbours, (B, C, H, W−1)
+    return (dh**2).sum() + (dw**2).sum()
+
+
+def total_loss(content, style, tv=0.0, *, content_weight=1.0, style_weight=1e3, tv_weight=0.0):
+    """L_total = α L_content + β L_style + λ_tv L_tv, with α = content_weight, β = style_weight."""
+    return content_weight * content + style_weight * style + tv_weight * tv

@@ -1,0 +1,164 @@
+"""Step 5: moving the pixels downhill — gradient descent, momentum and Adam written out by hand.
+
+Style transfer does not train the network: it trains the *image*. Each step computes the gradient
+∇x L of the total loss with respect to every pixel and moves the pixels against it.
+
+    gradient descent:  x ← x − η ∇x L
+    momentum:          v ← μ v + ∇x L;        x ← x − η v           (torch.optim.SGD's form)
+    Adam:              m ← β₁ m + (1−β₁) g;   s ← β₂ s + (1−β₂) g²;
+                       m̂ = m / (1−β₁ᵗ);       ŝ = s / (1−β₂ᵗ);      x ← x − η m̂ / (√ŝ + ε)
+
+The ``*_step`` functions are pure: they return new tensors and never modify their inputs. The
+classes wrap them as ``torch.optim.Optimizer``s for `nst_teach.transfer`; tests check each against
+``torch.optim`` to 1e-5 over 20 steps. `lbfgsb` (scipy's L-BFGS-B, with the pixels bounded to
+[0, 1]) is the fast default for style transfer.
+"""
+
+from dataclasses import dataclass
+
+import torch
+
+
+def gradient_descent_step(x, grad, lr):
+    """x_new = x − lr · grad  (one step downhill; returns a new tensor)."""
+    return x - lr * grad
+
+
+def momentum_step(x, grad, velocity, lr, momentum=0.9):
+    """v_new = μ v + grad;  x_new = x − lr · v_new.  Returns (x_new, v_new). Start with v = 0."""
+    velocity = momentum * velocity + grad
+    return x - lr * velocity, velocity
+
+
+@dataclass
+class AdamState:
+    """Adam's running averages: m (of the gradient), s (of its square), t (steps taken so far)."""
+
+    m: torch.Tensor
+    s: torch.Tensor
+    t: int = 0
+
+    @classmethod
+    def zeros_like(cls, x):
+        return cls(m=torch.zeros_like(x), s=torch.zeros_like(x), t=0)
+
+
+def adam_step(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):
+    """One Adam step (Kingma & Ba 2015). Returns (x_new, new AdamState).
+
+    m̂ and ŝ are *bias-corrected*: m and s start at 0, so early on they underestimate the true
+    averages; dividing by (1 − βᵗ) removes that bias (without it the first steps are far too small).
+    """
+    beta1, beta2 = betas
+    t = state.t + 1
+    m = beta1 * state.m + (1 - beta1) * grad
+    s = beta2 * state.s + (1 - beta2) * grad * grad
+    m_hat = m / (1 - beta1**t)
+    s_hat = s / (1 - beta2**t)
+    return x - lr * m_hat / (s_hat.sqrt() + eps), AdamState(m, s, t)
+
+
+def gradient_descent(loss_fn, x0, lr, steps):
+    """The plain loop: x ← x − lr ∇L(x), ``steps`` times. Returns (x, [loss before each step]).
+
+    loss_fn: maps an image tensor to a scalar loss tensor. x0 is not modified.
+    """
+    x = x0.detach().clone()
+    losses = []
+    for _ in range(steps):
+        x.requires_grad_(True)
+        loss = loss_fn(x)
+        (grad,) = torch.autograd.grad(loss, x)
+        losses.append(loss.item())
+        x = gradient_descent_step(x.detach(), grad, lr)
+    return x, losses
+
+
+class _ByHand(torch.optim.Optimizer):
+    """Shared plumbing: call the closure, then apply ``self._update`` to each parameter."""
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    p.copy_(self._update(p, p.grad, self.state[p], group))
+        return loss
+
+
+class GradientDescent(_ByHand):
+    """x ← x − lr ∇x L, as an optimizer (equivalent to ``torch.optim.SGD(params, lr)``)."""
+
+    def __init__(self, params, lr):
+        super().__init__(params, dict(lr=lr))
+
+    def _update(self, p, grad, state, group):
+        return gradient_descent_step(p, grad, group["lr"])
+
+
+class Momentum(_ByHand):
+    """Heavy-ball momentum (equivalent to ``torch.optim.SGD(params, lr, momentum)``)."""
+
+    def __init__(self, params, lr, momentum=0.9):
+        super().__init__(params, dict(lr=lr, momentum=momentum))
+
+    def _update(self, p, grad, state, group):
+        # torch.optim.SGD starts the velocity at the first gradient; v = 0 then v ← μ·0 + g is the same.
+        velocity = state.get("velocity", torch.zeros_like(p))
+        new_p, state["velocity"] = momentum_step(p, grad, velocity, group["lr"], group["momentum"])
+        return new_p
+
+
+class Adam(_ByHand):
+    """Adam with bias correction (equivalent to ``torch.optim.Adam(params, lr, betas, eps)``)."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
+
+    def _update(self, p, grad, state, group):
+        adam = state.get("adam") or AdamState.zeros_like(p)
+        new_p, state["adam"] = adam_step(p, grad, adam, group["lr"], group["betas"], group["eps"])
+        return new_p
+
+
+def lbfgsb(f_and_grad, x0, steps, on_iteration, history_size=100):
+    """Minimise f over images in the box [0, 1] with L-BFGS-B (scipy), ``steps`` iterations at most.
+
+    L-BFGS keeps the last ``history_size`` gradient differences to build a picture of the curvature
+    and takes Newton-like steps; a line search picks the step length, so there is no learning rate.
+    The "-B" handles *bounds* exactly: each pixel stays in [0, 1] at every iterate. (torch's
+    LBFGS has no bounds, and clipping its iterates from outside corrupts its curvature memory: in
+    our runs it then stopped making progress after one step.)
+
+    f_and_grad(x) → (f: float, grad: tensor like x), for x a tensor shaped like x0.
+    on_iteration(x) is called after each iteration with the new iterate; return True to stop.
+    Returns the final iterate as a tensor on x0's device.
+    """
+    import numpy as np
+    import scipy.optimize
+
+    shape, device = x0.shape, x0.device
+
+    def to_tensor(z):
+        return torch.from_numpy(z.astype(np.float32)).view(shape).to(device)
+
+    def fun(z):
+        f, grad = f_and_grad(to_tensor(z))
+        return f, grad.detach().cpu().double().numpy().ravel()  # scipy works in float64
+
+    def callback(intermediate_result):
+        if on_iteration(to_tensor(intermediate_result.x)):
+            raise StopIteration  # scipy ≥ 1.11: ends the run cleanly, keeping this iterate
+
+    z0 = x0.detach().cpu().double().numpy().ravel()
+    bounds = scipy.optimize.Bounds(np.zeros_like(z0), np.ones_like(z0))
+    options = dict(maxiter=steps, maxfun=steps * 4, maxcor=history_size, ftol=0.0, gtol=0.0)
+    result = scipy.optimize.minimize(fun, z0, jac=True, method="L-BFGS-B", bounds=bounds, callback=callback, options=options)
+    return to_tensor(result.x)
+
+
+OPTIMIZERS = {"lbfgs": lbfgsb, "adam": Adam, "momentum": Momentum, "gd": GradientDescent}
