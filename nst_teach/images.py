@@ -141,3 +141,18 @@ def save_image(img, path):
         raise NSTError(f"unsupported output format {suffix or '(none)'!r} for {path}: end the file name with .png or .jpg")
     fmt = Image.registered_extensions()[suffix]
     return atomic_write(path, lambda tmp: pil.save(tmp, format=fmt))
+
+
+def save_gif(frames, path, duration_ms=80):
+    """Save a list of images ([1, 3, H, W] tensors or PIL images) as a looping GIF, atomically.
+
+    The last frame is held three times as long, so the result stays on screen before the loop restarts.
+    """
+    if not frames:
+        raise NSTError("no frames to save: run at least one step")
+    pils = [f if isinstance(f, Image.Image) else to_pil(f) for f in frames]
+    durations = [duration_ms] * (len(pils) - 1) + [duration_ms * 3]
+    return atomic_write(
+        path,
+        lambda tmp: pils[0].save(tmp, format="GIF", save_all=True, append_images=pils[1:], duration=durations, loop=0),
+    )

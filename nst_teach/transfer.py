@@ -256,3 +256,36 @@ def _optimise_lbfgsb(loss_fn, x0, config, run):
         return run.step_done(x, parts)
 
     OPTIMIZERS["lbfgs"](f_and_grad, x0, config.steps, on_iteration)
+
+
+def style_transfer_by_hand(model, content, style, *, steps=100, lr=0.02, content_weight=1.0, style_weight=1e3,
+                           content_layer="relu4_2", style_layers=STYLE_LAYERS):
+    """The whole algorithm in one short loop, built only from the pieces of the lessons (exercise 8).
+
+    1. P = features of the content image at ``content_layer``; A^l = Gram matrices of the style
+       image at each style layer (computed once, no gradient).
+    2. x ← the content image. Repeat ``steps`` times:
+       L = α · content_loss(F, P) + β · style_loss({F^l}, {A^l}) (w_l = 1/L);
+       x ← adam_step(x, ∇x L); x ← clip(x, 0, 1).
+    model: `load_vgg19(...)`; content, style: [1, 3, H, W] RGB in [0, 1]. Returns (x, [L per step]).
+    `style_transfer` does the same with more options and L-BFGS-B; this one is meant to be read.
+    """
+    from .optim import AdamState, adam_step
+
+    def features(img, layers):
+        return extract_features(model, preprocess(img, model.convention), layers)
+
+    with torch.no_grad():
+        P = features(content, [content_layer])[content_layer]
+        A = {layer: gram_matrix(F[0]) for layer, F in features(style, style_layers).items()}  # (N_l, N_l)
+    x = content.detach().clone()
+    state, losses = AdamState.zeros_like(x), []
+    for _ in range(steps):
+        x.requires_grad_(True)
+        F = features(x, [content_layer, *style_layers])
+        L = content_weight * content_loss(F[content_layer], P) + style_weight * style_loss({k: F[k] for k in A}, A)
+        (grad,) = torch.autograd.grad(L, x)
+        losses.append(L.item())
+        x, state = adam_step(x.detach(), grad, state, lr)
+        x = x.clamp(0.0, 1.0)
+    return x, losses
