@@ -46,7 +46,7 @@ class TransferConfig:
     optimizer: str = "lbfgs"  # lbfgs (L-BFGS-B) | adam | momentum | gd
     lr: float | None = None  # None: DEFAULT_LR[optimizer]
     content_weight: float = 1.0  # α
-    style_weight: float = 1e3  # β
+    style_weight: float = 10.0  # β (α/β = 0.1: see lesson 7 for the sweep)
     tv_weight: float = 0.0  # λ_tv
     content_layers: tuple = CONTENT_LAYERS
     style_layers: tuple = STYLE_LAYERS

