@@ -78,7 +78,8 @@ def covariance_matrix(F):
     if M < 2:
         raise NSTError("covariance needs at least 2 positions (M ≥ 2)")
     centred = F - F.mean(axis=-1, keepdims=True)  # (…, N, M), each row now has mean 0
-    return gram_matrix(centred) / (M - 1)
+    # Not gram_matrix(centred): a batched (B, N, M) would be flattened again as if it were [C, H, W].
+    return centred @ _transpose(centred) / (M - 1)  # (…, N, M) @ (…, M, N) → (…, N, N)
 
 
 def correlation_matrix(F):

