@@ -66,7 +66,7 @@ class TransferConfig:
         for name in ("content_weight", "style_weight", "tv_weight"):
             value = getattr(self, name)
             if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise NSTError(f"{name} must be a number ≥ 0, got {value!r}: e.g. --{name.replace('_', '-')} 1e3")
+                raise NSTError(f"{name} must be a number ≥ 0, got {value!r}: e.g. --{name.replace('_', '-')} {getattr(TransferConfig, name):g}")
         if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):
             raise NSTError(f"learning rate must be > 0, got {self.lr!r}")
         if self.init not in INITS:

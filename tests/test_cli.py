@@ -1,0 +1,184 @@
+"""The command line: each kind of bad input gives one line, exit code 2, no traceback, inputs kept."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nst_teach import cli, transfer
+from nst_teach.images import load_image
+
+
+def run(capsys, *argv):
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def photo(tmp_path):
+    """A small real photo file (the cat sample at 64 px) that must never be overwritten."""
+    path = tmp_path / "photo.png"
+    Image.open(cli_sample("cat")).resize((80, 64)).save(path)
+    return path
+
+
+def cli_sample(name):
+    from nst_teach.samples import sample_path
+
+    return sample_path(name)
+
+
+def assert_usage_error(code, err, *words):
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert "Traceback" not in err
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+
+
+def test_samples_lists_photos_and_styles(capsys):
+    code, out, _ = run(capsys, "samples")
+    assert code == 0
+    names = [line.split()[0] for line in out.splitlines()]
+    assert {"cat", "grace_hopper", "starry_night", "political_drama", "pointillism", "ben_day"} <= set(names)
+
+
+def test_missing_file(capsys, tmp_path):
+    code, _, err = run(capsys, "transfer", tmp_path / "nope.jpg", "starry_night", "-o", tmp_path / "out.png")
+    assert_usage_error(code, err, "not found", "nst-teach samples")
+    assert not (tmp_path / "out.png").exists()
+
+
+def test_non_image_file(capsys, tmp_path):
+    bogus = tmp_path / "notes.png"
+    bogus.write_text("this is not a picture")
+    code, _, err = run(capsys, "transfer", bogus, "starry_night", "-o", tmp_path / "out.png")
+    assert_usage_error(code, err, "cannot read", "PNG or JPEG")
+    assert bogus.read_text() == "this is not a picture"
+
+
+def test_truncated_file(capsys, tmp_path, photo):
+    data = photo.read_bytes()
+    cut = tmp_path / "cut.png"
+    cut.write_bytes(data[: len(data) // 2])
+    code, _, err = run(capsys, "transfer", cut, "starry_night", "-o", tmp_path / "out.png")
+    assert_usage_error(code, err, "cannot read")
+
+
+def test_image_smaller_than_32px(capsys, tmp_path):
+    tiny = tmp_path / "tiny.png"
+    Image.new("RGB", (20, 40), "red").save(tiny)
+    code, _, err = run(capsys, "transfer", tiny, "starry_night", "-o", tmp_path / "out.png")
+    assert_usage_error(code, err, "20×40", "at least 32")
+
+
+@pytest.mark.parametrize("size, words", [(10, ("too small", "32")), (100000, ("above the cap", "--size"))])
+def test_size_out_of_range(capsys, tmp_path, photo, size, words):
+    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", tmp_path / "out.png", "--size", size)
+    assert_usage_error(code, err, *words)
+
+
+def test_unknown_layer(capsys, tmp_path, photo):
+    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", tmp_path / "o.png", "--style-layers", "relu1_1,relu6_1")
+    assert_usage_error(code, err, "relu6_1", "block4_conv2")
+
+
+@pytest.mark.parametrize("option", ["--content-weight", "--style-weight", "--tv-weight"])
+def test_negative_weights(capsys, tmp_path, photo, option):
+    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", tmp_path / "o.png", option, "-1")
+    assert_usage_error(code, err, "≥ 0")
+
+
+def test_zero_steps(capsys, tmp_path, photo):
+    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", tmp_path / "o.png", "--steps", "0")
+    assert_usage_error(code, err, "steps", "positive")
+
+
+def test_output_folder_missing(capsys, tmp_path, photo):
+    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", tmp_path / "no" / "such" / "o.png")
+    assert_usage_error(code, err, "does not exist")
+
+
+def test_output_not_writable(capsys, tmp_path, photo, monkeypatch):
+    # We run as root in CI, where chmod does not stop writes; simulate a folder we may not write to.
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", tmp_path / "o.png")
+    assert_usage_error(code, err, "cannot write")
+
+
+def test_output_inside_a_file_path(capsys, tmp_path, photo):
+    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", photo / "o.png")
+    assert_usage_error(code, err, "does not exist")
+
+
+def test_output_equal_to_input_keeps_input(capsys, tmp_path, photo):
+    before = photo.read_bytes()
+    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", photo)
+    assert_usage_error(code, err, "is the input image", "the input is kept")
+    assert photo.read_bytes() == before
+
+
+def test_gif_equal_to_output(capsys, tmp_path, photo):
+    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", tmp_path / "a.png", "--gif", tmp_path / "a.png")
+    assert_usage_error(code, err, ".gif")
+
+
+def test_features_unknown_layer(capsys, tmp_path):
+    code, _, err = run(capsys, "features", "cat", "--layers", "relu1_1,conv9_9", "-o", tmp_path / "g.png")
+    assert_usage_error(code, err, "conv9_9")
+
+
+@pytest.mark.slow
+def test_transfer_writes_png_and_gif(capsys, tmp_path, photo):
+    out, gif = tmp_path / "out.png", tmp_path / "opt.gif"
+    code, stdout, err = run(capsys, "transfer", photo, "starry_night", "-o", out, "--gif", gif, "--size", 64, "--steps", 4)
+    assert code == 0, err
+    assert "wrote" in stdout and str(out) in stdout and " s" in stdout
+    result = load_image(out)
+    assert result.shape == (1, 3, 64, 80)
+    with Image.open(gif) as g:
+        assert g.n_frames >= 3  # the content image, intermediate frames, the result
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
+
+
+@pytest.mark.slow
+def test_nan_loss_keeps_last_finite_image_and_suggests_smaller_lr(capsys, tmp_path, photo, monkeypatch):
+    calls = {"n": 0}
+    real = transfer.content_loss
+
+    def poisoned(F, P):
+        calls["n"] += 1
+        loss = real(F, P)
+        return loss * float("nan") if calls["n"] > 3 else loss
+
+    monkeypatch.setattr(transfer, "content_loss", poisoned)
+    out = tmp_path / "out.png"
+    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", out, "--size", 64, "--steps", 10, "--optimizer", "adam")
+    assert code == 1
+    assert "NaN" in err and "smaller --lr" in err and "Traceback" not in err
+    saved = np.asarray(Image.open(out))
+    assert np.isfinite(saved).all() and saved.std() > 0
+
+
+@pytest.mark.slow
+def test_ctrl_c_saves_current_image_and_exits_130(tmp_path, photo):
+    out = tmp_path / "out.png"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "nst_teach.cli", "transfer", str(photo), "starry_night", "-o", str(out), "--size", "64", "--steps", "5000"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # Wait until the progress bar shows a few steps, then press Ctrl-C.
+    deadline, seen = time.time() + 120, ""
+    while time.time() < deadline and "3/5000" not in seen:
+        seen += proc.stderr.read(1)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted after" in err and "Traceback" not in err
+    assert load_image(out).shape == (1, 3, 64, 80)
