@@ -1,0 +1,25 @@
+"""Exercise 6 — the total variation loss: a penalty on pixel-level noise.
+
+    L_tv = Σ_ij (x_{i+1,j} − x_ij)² + Σ_ij (x_{i,j+1} − x_ij)²
+
+i runs over rows (height), j over columns (width); only true neighbours count (no wrap-around).
+x: image [B, C, H, W] (or [C, H, W]); H and W are the last two axes. Example: x = [[0, 1], [2, 4]]
+→ (2² + 3²) + (1² + 2²) = 18. A sum, not a mean. Return a scalar tensor that keeps autograd
+working, and do not modify x.
+
+Reference: `nst_teach.losses.tv_loss`.
+
+Check your work:  nst-teach grade ex06   (or in a notebook: check("ex06"))
+"""
+
+import torch
+
+
+def tv_loss(x):
+    """L_tv = Σ (x_{i+1,j} − x_{i,j})² + Σ (x_{i,j+1} − x_{i,j})²: squared differences of neighbours.
+
+    x: image [B, C, H, W] (any scale). Returns a scalar tensor. Hint: x[..., 1:, :] − x[..., :-1, :]
+    are the vertical differences, (B, C, H−1, W).
+    """
+    # TODO: Exercise 6 — implement this.
+    raise NotImplementedError("Exercise 6: not attempted yet")

@@ -1,0 +1,307 @@
+"""Tests for the grader (`nst_teach.grading`, `checks`, `mistakes`).
+
+Most tests grade in this process with `grade_here` (the function the grading subprocess runs), which
+is fast; a few go through the real subprocess path (`grade`, `check`, the command functions) to test
+isolation, timeouts, crashes and exit codes. Wrong implementations live in tests/wrong/, written the
+way students write them, independently of the catalogue's own variants.
+"""
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from nst_teach import grading
+from nst_teach.checks import EXERCISES, Inputs
+from nst_teach.errors import NSTError
+from nst_teach.mistakes import CATALOGUE, GENERIC
+
+WRONG_DIR = Path(__file__).parent / "wrong"
+
+# A reference solution per exercise: the student file just re-exports nst_teach's functions.
+SOLUTIONS = {
+    "ex01": "from nst_teach.preprocess import preprocess as _p, deprocess as _d\n"
+            "def preprocess(img):\n    return _p(img, 'caffe')\n"
+            "def deprocess(x):\n    return _d(x, 'caffe')\n",
+    "ex02": "from nst_teach.features import extract_features\n",
+    "ex03": "from nst_teach.gram import gram_matrix, covariance_matrix, correlation_matrix\n",
+    "ex04": "from nst_teach.losses import content_loss\n",
+    "ex05": "from nst_teach.losses import style_layer_loss, style_loss\n",
+    "ex06": "from nst_teach.losses import tv_loss\n",
+    "ex07": "from nst_teach.optim import AdamState, adam_step, gradient_descent, gradient_descent_step, momentum_step\n",
+    "ex08": "from nst_teach.transfer import style_transfer_by_hand\n",
+}
+MARK = {e: getattr(pytest.mark, e) for e in EXERCISES}
+
+
+def write_solutions(folder, overrides=None):
+    """Reference solutions for every exercise; overrides: {exercise: extra source appended}."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for exercise, spec in EXERCISES.items():
+        (folder / spec.file).write_text(SOLUTIONS[exercise] + (overrides or {}).get(exercise, ""))
+    return folder
+
+
+def wrong_source(exercise, module, key):
+    """Source of a student file: the reference, then the functions of tests/wrong/<module>.py WRONG[key]."""
+    return (SOLUTIONS[exercise] + f"import sys\nsys.path.insert(0, {str(WRONG_DIR)!r})\n"
+            f"from {module} import WRONG as _WRONG\nglobals().update(_WRONG[{key!r}])\n")
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return Inputs()  # the VGG-19 model and photos, built once for all in-process tests
+
+
+@pytest.fixture(scope="module")
+def solutions(tmp_path_factory):
+    return write_solutions(tmp_path_factory.mktemp("alice") / "alice")
+
+
+# ----------------------------------------------------------------------------- templates and reference
+def test_untouched_templates_score_zero_and_say_not_attempted(tmp_path, inputs):
+    written = grading.init_exercises(tmp_path / "mine")
+    assert [p.name for p in written] == [spec.file for spec in EXERCISES.values()]
+    for exercise in EXERCISES:
+        record = grading.grade_here(tmp_path / "mine", exercise, inputs)
+        assert (record.points, record.status) == (0, "not attempted"), record
+        assert "not attempted yet" in record.message
+        assert all(d["status"] == "not attempted" for d in record.details)
+
+
+def test_templates_keep_the_spec_and_the_fixed_todo_lines():
+    for spec in EXERCISES.values():
+        text = (Path(grading.__file__).parent / "exercises" / spec.file).read_text()
+        n = spec.number
+        for function in spec.functions:
+            assert f"def {function}(" in text
+        assert text.count(f"# TODO: Exercise {n} — implement this.") == len(spec.functions)
+        assert text.count(f'raise NotImplementedError("Exercise {n}: not attempted yet")') == len(spec.functions)
+
+
+@pytest.mark.parametrize("exercise", [pytest.param(e, marks=MARK[e]) for e in EXERCISES])
+def test_reference_solution_gets_full_points(exercise, solutions, inputs):
+    record = grading.grade_here(solutions, exercise, inputs)
+    assert (record.status, record.points, record.message) == ("pass", record.max_points, ""), record.details
+    assert record.max_points == EXERCISES[exercise].max_points > 0
+
+
+# ----------------------------------------------------------------------------- the mistake catalogue
+CATALOGUE_CASES = [pytest.param(m.exercise, m.id, f"wrong_{m.exercise}", m.id, id=m.id, marks=MARK[m.exercise])
+                   for mistakes in CATALOGUE.values() for m in mistakes]
+
+
+def test_every_catalogue_mistake_has_a_handwritten_wrong_implementation():
+    sys.path.insert(0, str(WRONG_DIR))
+    try:
+        for exercise, mistakes in CATALOGUE.items():
+            wrong = importlib.import_module(f"wrong_{exercise}").WRONG
+            assert sorted(wrong) == sorted(m.id for m in mistakes)
+            for m in mistakes:
+                assert set(wrong[m.id]) == {m.function} and m.function in EXERCISES[exercise].functions
+    finally:
+        sys.path.remove(str(WRONG_DIR))
+
+
+@pytest.mark.parametrize("exercise, mistake, module, key", CATALOGUE_CASES)
+def test_catalogue_mistake_is_named(exercise, mistake, module, key, tmp_path, inputs):
+    """The wrong implementation loses the points of the check that names it, and the hint is shown."""
+    (tmp_path / EXERCISES[exercise].file).write_text(wrong_source(exercise, module, key))
+    record = grading.grade_here(tmp_path, exercise, inputs)
+    named = [d for d in record.details if d["mistake"] == mistake]
+    assert named and all(d["points"] == 0 for d in named), record.details
+    hint = next(m.hint for m in CATALOGUE[exercise] if m.id == mistake)
+    assert hint in named[0]["message"]
+    assert record.status == "fail" and record.points < record.max_points
+    assert record.message == next(d["message"] for d in record.details if not d["passed"])
+
+
+GENERIC_CASES = [
+    ("ex04", "number_for_tensor", "def content_loss(F, P):\n    return (0.5 * ((F - P) ** 2).sum()).item()\n"),
+    ("ex04", "detached", "import torch\ndef content_loss(F, P):\n    return torch.tensor((0.5 * ((F - P) ** 2).sum()).item())\n"),
+    ("ex04", "wrong_dtype", "def content_loss(F, P):\n    return 0.5 * ((F.double() - P.double()) ** 2).sum()\n"),
+    ("ex04", "wrong_shape", "def content_loss(F, P):\n    return 0.5 * ((F - P) ** 2).sum().reshape(1)\n"),
+    ("ex06", "numpy_for_tensor", "from nst_teach.losses import tv_loss as _tv\ndef tv_loss(x):\n    return _tv(x).detach().numpy()\n"),
+    ("ex06", "returns_none", "def tv_loss(x):\n    total = ((x[..., 1:, :] - x[..., :-1, :]) ** 2).sum()\n"),
+    ("ex03", "tensor_for_numpy", "import torch\ndef gram_matrix(F):\n    F = torch.from_numpy(F)\n    return F @ F.T\n"),
+    ("ex03", "in_place", "def covariance_matrix(F):\n    F -= F.mean(axis=1, keepdims=True)\n"
+                         "    return F @ F.T / (F.shape[1] - 1)\n"),
+    ("ex07", "in_place", "def momentum_step(x, grad, velocity, lr, momentum=0.9):\n"
+                         "    velocity.mul_(momentum).add_(grad)\n    return x - lr * velocity, velocity\n"),
+    ("ex02", "detached", "import torch\nfrom nst_teach.features import extract_features as _ef\n"
+                         "def extract_features(model, x, layers):\n    with torch.no_grad():\n        return _ef(model, x, layers)\n"),
+    ("ex05", "style_mean", f"import sys\nsys.path.insert(0, {str(WRONG_DIR)!r})\n"
+                           "from wrong_ex05 import m_all_elements as style_layer_loss\n"),
+]
+
+
+@pytest.mark.parametrize("exercise, mistake, source", [pytest.param(*c, id=f"{c[0]}-{c[1]}", marks=MARK[c[0]]) for c in GENERIC_CASES])
+def test_generic_mistake_is_named(exercise, mistake, source, tmp_path, inputs):
+    (tmp_path / EXERCISES[exercise].file).write_text(SOLUTIONS[exercise] + source)
+    record = grading.grade_here(tmp_path, exercise, inputs)
+    named = [d for d in record.details if d["mistake"] == mistake]
+    assert named and all(d["points"] == 0 for d in named), record.details
+    hint = GENERIC.get(mistake) or next(m.hint for m in CATALOGUE[exercise] if m.id == mistake)
+    if mistake not in ("wrong_shape", "wrong_dtype"):
+        assert hint in named[0]["message"]
+
+
+@pytest.mark.ex03
+def test_lecture_numbers_are_what_the_checks_expect():
+    from nst_teach import checks
+
+    assert (checks.LECTURE_F @ checks.LECTURE_F.T == checks.LECTURE_GRAM).all()  # the lecture's 761, 331, 145
+    F = checks.lecture_cov_features()
+    import numpy as np
+
+    assert np.allclose(np.cov(F), checks.LECTURE_COV, atol=1e-12)
+    assert np.allclose(np.corrcoef(F), checks.LECTURE_CORR, atol=0.011)  # the lecture rounds .677 down to .67
+
+
+@pytest.mark.ex07
+def test_partly_attempted_exercise_fails_with_the_missing_function_named(tmp_path, inputs):
+    source = SOLUTIONS["ex07"] + "def adam_step(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):\n" \
+                                 "    raise NotImplementedError('Exercise 7: not attempted yet')\n"
+    (tmp_path / "ex07_gradient_descent.py").write_text(source)
+    record = grading.grade_here(tmp_path, "ex07", inputs)
+    adam = [d for d in record.details if "adam" in d["check"]]
+    assert record.status == "fail" and record.points == record.max_points - sum(d["max_points"] for d in adam) - 1
+    assert all(d["status"] == "not attempted" for d in adam)
+
+
+@pytest.mark.ex08
+def test_exercise_8_names_the_unattempted_piece_it_uses(tmp_path, inputs):
+    grading.init_exercises(tmp_path)
+    (tmp_path / "ex08_style_transfer.py").write_text(
+        "from ex04_content_loss import content_loss\n"
+        "def style_transfer_by_hand(model, content, style, **options):\n    return content_loss(content, content)\n")
+    record = grading.grade_here(tmp_path, "ex08", inputs)
+    assert record.status == "fail" and record.points == 0
+    assert "uses your exercise 4, which is not attempted yet" in record.message
+
+
+def test_missing_function_and_syntax_error_are_reported(tmp_path, inputs):
+    (tmp_path / "ex04_content_loss.py").write_text("def content_los(F, P):\n    return 0\n")
+    (tmp_path / "ex06_tv_loss.py").write_text("def tv_loss(x):\n    return (x\n")
+    record = grading.grade_here(tmp_path, "ex04", inputs)
+    assert record.status == "error" and "has no function content_loss" in record.message
+    record = grading.grade_here(tmp_path, "ex06", inputs)
+    assert record.status == "error" and "SyntaxError at ex06_tv_loss.py line" in record.message
+
+
+# ----------------------------------------------------------------------------- the subprocess path
+FAULTY = {
+    "ex01_preprocess.py": "def preprocess(img):\n    scale = 255\n    return img * scale / 0 if False else 1 / 0\n"
+                          "def deprocess(x):\n    return 1 / 0\n",
+    "ex03_gram.py": "def gram_matrix(F):\n    while True:\n        pass\n"
+                    "covariance_matrix = correlation_matrix = gram_matrix\n",
+    "ex04_content_loss.py": "def content_loss(F, P):\n    return 'a loss'\n",
+    "ex05_style_loss.py": "import os\ndef style_layer_loss(F, A):\n    os._exit(3)\nstyle_loss = style_layer_loss\n",
+    "ex06_tv_loss.py": "from nst_teach.losses import tv_loss as _tv\n"
+                       "def tv_loss(x):\n    print('x' * 1_000_000)\n    return _tv(x)\n",
+}
+
+
+def test_raising_hanging_crashing_wrong_type_and_chatty_code_is_reported(tmp_path):
+    for name, source in FAULTY.items():
+        (tmp_path / name).write_text(source)
+    records = {r.exercise: r for r in grading.grade(["ex01", "ex03", "ex04", "ex05", "ex06"], tmp_path, timeout=3)}
+    assert records["ex01"].status == "error"
+    assert records["ex01"].message == "raised ZeroDivisionError at ex01_preprocess.py line 3: division by zero"
+    assert records["ex03"].status == "timeout" and records["ex03"].message.startswith("timed out after 3 s")
+    assert records["ex04"].status == "fail" and "returns a str where a torch tensor is expected" in records["ex04"].message
+    assert records["ex05"].status == "error" and "ended the grading process (exit code 3)" in records["ex05"].message
+    assert records["ex06"].status == "pass" and records["ex06"].points == records["ex06"].max_points
+    assert len(records["ex06"].output) < 3000 and "characters in all]" in records["ex06"].output
+    assert all(r.points == 0 for e, r in records.items() if e != "ex06")
+    assert not (tmp_path / "__pycache__").exists()  # nothing written into the student's folder
+
+
+def test_grade_command_passes_the_reference_with_exit_code_0(solutions, capsys):
+    assert grading.run_grade_command(None, solutions, as_json=True) == 0
+    records = json.loads(capsys.readouterr().out)
+    assert [r["exercise"] for r in records] == list(EXERCISES)
+    assert all(r["status"] == "pass" and r["points"] == r["max_points"] for r in records)
+    assert all(r["student"] == "alice" and r["directory"] == str(solutions.resolve()) for r in records)
+
+
+def test_class_folder_gives_one_record_per_student_and_exercise(tmp_path, capsys):
+    write_solutions(tmp_path / "class" / "alice")
+    grading.init_exercises(tmp_path / "class" / "bob")
+    (tmp_path / "class" / "notes").mkdir()  # a folder without exercises is not a student
+    assert grading.run_grade_command(["ex04", "6"], tmp_path / "class", as_json=True) == 1
+    records = json.loads(capsys.readouterr().out)
+    assert [(r["student"], r["exercise"], r["status"]) for r in records] == [
+        ("alice", "ex04", "pass"), ("alice", "ex06", "pass"), ("bob", "ex04", "not attempted"), ("bob", "ex06", "not attempted")]
+    assert set(records[0]) == {"exercise", "points", "max_points", "status", "message", "details", "output", "student",
+                               "directory", "seconds"}
+    assert set(records[0]["details"][0]) == {"check", "points", "max_points", "passed", "status", "message", "mistake"}
+    table = grading.format_table([grading.Record(**r) for r in records])
+    assert "alice" in table and "bob" in table and "8/8" in table and "0/8" in table
+
+
+def test_grade_command_bad_input_exits_2(tmp_path, capsys):
+    assert grading.run_grade_command(None, tmp_path / "missing") == 2
+    assert "folder not found" in capsys.readouterr().err
+    assert grading.run_grade_command(["ex9"], tmp_path) == 2
+    assert "unknown exercise 'ex9'" in capsys.readouterr().err
+    assert grading.run_grade_command(None, tmp_path) == 2  # empty: no exercise files anywhere
+    assert "nst-teach exercises init" in capsys.readouterr().err
+
+
+def test_format_table_lists_each_exercise_and_the_total():
+    records = [grading.Record("ex03", 6, 8, "fail", "covariance_matrix(F): divided by n"), grading.Record("ex04", 4, 4, "pass", "")]
+    lines = grading.format_table(records).splitlines()
+    assert lines[0].split() == ["exercise", "points", "status", "message"]
+    assert lines[2].split()[:3] == ["ex03", "6/8", "fail"] and lines[2].endswith("divided by n")
+    assert lines[-1].split() == ["total", "10/12"]
+
+
+@pytest.mark.ex04
+def test_check_uses_the_grading_path_and_prints_the_verdict(solutions, capsys):
+    record = grading.check("ex04", directory=solutions)
+    assert isinstance(record, grading.Record) and record.status == "pass"
+    assert capsys.readouterr().out.startswith("ex04: 4/4 — pass")
+    assert "ex04: 4/4" in grading._record_html(record) and "✓ hand example" in grading._record_html(record)
+
+
+def test_default_directory_is_here_or_exercises(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert grading.resolve_directory(None) == tmp_path
+    grading.init_exercises(tmp_path / "exercises")
+    assert grading.resolve_directory(None) == tmp_path / "exercises"
+    assert grading.resolve_directory(".") == tmp_path / "exercises"
+
+
+def test_exercise_names_are_normalised():
+    assert grading.exercise_ids(["ex3", "4", 5, "ex06_tv_loss.py", "ex03"]) == ["ex03", "ex04", "ex05", "ex06"]
+    assert grading.exercise_ids(None) == [f"ex0{i}" for i in range(1, 9)]
+    with pytest.raises(NSTError, match="unknown exercise"):
+        grading.exercise_ids(["ex10"])
+
+
+# ----------------------------------------------------------------------------- init
+def test_init_never_overwrites_and_says_so(tmp_path, capsys):
+    folder = tmp_path / "deep" / "exercises"
+    assert grading.run_init_command(folder) == 0
+    assert len(list(folder.glob("ex0*.py"))) == 8
+    mine = folder / "ex03_gram.py"
+    mine.write_text("# my work\n")
+    (folder / "ex05_style_loss.py").unlink()
+    capsys.readouterr()
+    assert grading.run_init_command(folder) == 0
+    out = capsys.readouterr().out
+    assert mine.read_text() == "# my work\n"
+    assert f"kept {mine}" in out and f"wrote {folder / 'ex05_style_loss.py'}" in out
+    assert out.count("kept ") == 7
+
+
+def test_init_rejects_a_file(tmp_path, capsys):
+    path = tmp_path / "file.txt"
+    path.write_text("x")
+    with pytest.raises(NSTError, match="is a file"):
+        grading.init_exercises(path)
+    assert grading.run_init_command(path) == 2
+    assert path.read_text() == "x"

@@ -1,0 +1,67 @@
+"""Exercise 5 (style loss) done wrong."""
+
+from nst_teach.losses import style_layer_loss
+
+
+def _gram(F):
+    F = F[0] if F.dim() == 4 else F
+    N = F.shape[0]
+    F2 = F.reshape(N, -1)
+    return F2 @ F2.T, N, F2.shape[1]
+
+
+def no_normalisation(F, A):
+    G, N, M = _gram(F)
+    return ((G - A) ** 2).sum()
+
+
+def missing_4(F, A):
+    G, N, M = _gram(F)
+    return ((G - A) ** 2).sum() / (N**2 * M**2)
+
+
+def not_squared_NM(F, A):
+    G, N, M = _gram(F)
+    return ((G - A) ** 2).sum() / (4 * N * M)
+
+
+def mean(F, A):
+    G, N, M = _gram(F)
+    return ((G - A) ** 2).mean() / (4 * N**2 * M**2)
+
+
+def gram_normalised(F, A):
+    G, N, M = _gram(F)
+    return ((G / (N * M) - A) ** 2).sum() / (4 * N**2 * M**2)
+
+
+def m_all_elements(F, A):
+    G, N, _ = _gram(F)
+    M = F.numel()
+    return ((G - A) ** 2).sum() / (4 * N**2 * M**2)
+
+
+def weights_ignored(features, targets, weights=None):
+    return sum(style_layer_loss(features[l], targets[l]) for l in targets) / len(targets)
+
+
+def default_weights_one(features, targets, weights=None):
+    weights = weights or {l: 1.0 for l in targets}
+    return sum(weights[l] * style_layer_loss(features[l], targets[l]) for l in targets)
+
+
+def weighted_mean(features, targets, weights=None):
+    weights = weights or {l: 1.0 for l in targets}
+    return sum(weights[l] * style_layer_loss(features[l], targets[l]) for l in targets) / len(targets)
+
+
+WRONG = {
+    "style_no_normalisation": {"style_layer_loss": no_normalisation},
+    "style_missing_4": {"style_layer_loss": missing_4},
+    "style_not_squared_NM": {"style_layer_loss": not_squared_NM},
+    "style_mean": {"style_layer_loss": mean},  # m_all_elements gives the same number (test_grading's GENERIC_CASES)
+    "style_gram_normalised": {"style_layer_loss": gram_normalised},
+    "style_weights_ignored": {"style_loss": weights_ignored},
+    "style_default_weights_one": {"style_loss": default_weights_one},
+    "style_weighted_mean": {"style_loss": weighted_mean},
+}
