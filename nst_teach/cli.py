@@ -199,7 +199,7 @@ def build_parser():
 
     p = sub.add_parser("grade", help="grade exercises")
     p.add_argument("exercises", nargs="*", help="e.g. ex03 ex04 (default: all)")
-    p.add_argument("--dir", default=".", help="the folder with the exercise files, or a class folder of students")
+    p.add_argument("--dir", default=None, help="the exercise folder (default: . or ./exercises), or a class folder of students")
     p.add_argument("--json", action="store_true", help="one JSON record per exercise (for a gradebook)")
     p.add_argument("--timeout", type=float, default=120.0, help="seconds per exercise")
     p.set_defaults(run=cmd_grade)

@@ -70,6 +70,6 @@ def tv_loss(x):
     return (dh**2).sum() + (dw**2).sum()
 
 
-def total_loss(content, style, tv=0.0, *, content_weight=1.0, style_weight=1e3, tv_weight=0.0):
+def total_loss(content, style, tv=0.0, *, content_weight=1.0, style_weight=10.0, tv_weight=0.0):
     """L_total = α L_content + β L_style + λ_tv L_tv, with α = content_weight, β = style_weight."""
     return content_weight * content + style_weight * style + tv_weight * tv

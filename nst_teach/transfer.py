@@ -258,7 +258,7 @@ def _optimise_lbfgsb(loss_fn, x0, config, run):
     OPTIMIZERS["lbfgs"](f_and_grad, x0, config.steps, on_iteration)
 
 
-def style_transfer_by_hand(model, content, style, *, steps=100, lr=0.02, content_weight=1.0, style_weight=1e3,
+def style_transfer_by_hand(model, content, style, *, steps=100, lr=0.02, content_weight=1.0, style_weight=10.0,
                            content_layer="relu4_2", style_layers=STYLE_LAYERS):
     """The whole algorithm in one short loop, built only from the pieces of the lessons (exercise 8).
 

@@ -27,7 +27,7 @@ from ex07_gradient_descent import AdamState, adam_step
 from nst_teach.gram import gram_matrix  # torch Gram of [N, H, W] features → [N, N] (your exercise 3 is numpy)
 
 
-def style_transfer_by_hand(model, content, style, *, steps=100, lr=0.02, content_weight=1.0, style_weight=1e3,
+def style_transfer_by_hand(model, content, style, *, steps=100, lr=0.02, content_weight=1.0, style_weight=10.0,
                            content_layer="relu4_2", style_layers=("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")):
     """The whole algorithm in one short loop, built only from the pieces of the lessons.
 
