@@ -445,7 +445,20 @@ def run_grade_command(exercises=None, directory=None, as_json=False, timeout=DEF
         print(json.dumps([asdict(r) for r in records], indent=2, ensure_ascii=False))
     else:
         print(format_table(records))
+        _print_failed_checks(records)
     return 0 if all(r.status == "pass" for r in records) else 1
+
+
+def _print_failed_checks(records):
+    """For one student: every failed check with its hint, so a second mistake is not hidden behind the first."""
+    if len({r.directory for r in records}) > 1:
+        return
+    for record in records:
+        failed = [d for d in record.details if not d["passed"]]
+        if record.status in ("fail", "error") and len(failed) > 1:
+            print(f"\n{record.exercise}:")
+            for d in failed:
+                print(f"  ✗ {d['check']} ({d['points']}/{d['max_points']}): {d['message']}")
 
 
 def run_init_command(directory):
