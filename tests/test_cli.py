@@ -142,7 +142,7 @@ def test_transfer_writes_png_and_gif(capsys, tmp_path, photo):
     assert code == 0, err
     assert "wrote" in stdout and str(out) in stdout and " s" in stdout
     result = load_image(out)
-    assert result.shape == (1, 3, 64, 80)
+    assert result.shape == (1, 3, 51, 64)  # 80×64 photo, longest side 64
     with Image.open(gif) as g:
         assert g.n_frames >= 3  # the content image, intermediate frames, the result
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
@@ -181,4 +181,4 @@ def test_ctrl_c_saves_current_image_and_exits_130(tmp_path, photo):
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "interrupted after" in err and "Traceback" not in err
-    assert load_image(out).shape == (1, 3, 64, 80)
+    assert load_image(out).shape == (1, 3, 51, 64)
