@@ -136,7 +136,13 @@ def cmd_samples(args):
     return 0
 
 
+def model_device(model):
+    return next(model.parameters()).device
+
+
 def cmd_features(args):
+    import torch
+
     from .features import extract_features
     from .images import check_output_path, load_image
     from .preprocess import preprocess
@@ -149,9 +155,10 @@ def cmd_features(args):
     deepest = max((canonical_layer_name(n) for n in layers), key=TORCHVISION_INDEX.get)
     check_output_path(args.output, (".png", ".jpg", ".jpeg", ".pdf", ".svg"))
     img = load_image(args.image, args.size)
-    model = load_vgg19(args.weights, last_layer=deepest, device="cpu")
-    features = extract_features(model, preprocess(img, model.convention), layers)
-    save_figure(feature_grid({k: v.detach() for k, v in features.items()}, channels=args.channels), args.output)
+    model = load_vgg19(args.weights, last_layer=deepest)
+    with torch.no_grad():
+        features = extract_features(model, preprocess(img.to(model_device(model)), model.convention), layers)
+    save_figure(feature_grid({k: v.cpu() for k, v in features.items()}, channels=args.channels), args.output)
     print(f"wrote {args.output} ({len(layers)} layers × {args.channels} channels)")
     return 0
 

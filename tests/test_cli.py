@@ -182,3 +182,12 @@ def test_ctrl_c_saves_current_image_and_exits_130(tmp_path, photo):
     assert proc.returncode == 130, err
     assert "interrupted after" in err and "Traceback" not in err
     assert load_image(out).shape == (1, 3, 51, 64)
+
+
+def test_features_writes_a_grid(capsys, tmp_path, photo):
+    out = tmp_path / "grid.png"
+    code, stdout, err = run(capsys, "features", photo, "--layers", "relu1_1,block3_conv1", "-o", out, "--size", 64, "--channels", 4)
+    assert code == 0, err
+    assert "2 layers × 4 channels" in stdout
+    with Image.open(out) as grid:
+        assert grid.width > grid.height  # one row of channels per layer
