@@ -1,0 +1,92 @@
+"""Step 2c: VGG-19 on one page — every layer's output shape, parameter count and receptive field.
+
+The *receptive field* r of a unit is the side of the input patch it can see; the *jump* j is the
+distance, in input pixels, between two neighbouring units of the layer. Going through a layer with
+kernel size k and stride s (Araujo, Norris & Sim 2019, "Computing receptive fields of CNNs"):
+
+    r_out = r_in + (k − 1) · j_in          j_out = j_in · s          (start: r = 1, j = 1)
+
+In VGG-19 every conv is 3×3 with stride 1 (r grows by 2·j), every ReLU is 1×1 (nothing changes) and
+every pool is 2×2 with stride 2 (r grows by j, then j doubles). So relu1_1 sees 3 pixels, relu1_2 5,
+pool1 6, relu2_1 10 … and conv5_4 252: deep units see most of a 224-pixel image. That is why deep
+layers describe *objects and layout* and shallow ones *edges and colours*. (The *effective* receptive
+field — where the gradient is large — is smaller and Gaussian-shaped; Luo et al. 2016.)
+
+A conv layer has N_in · N_out · 3 · 3 weights plus N_out biases; VGG-19's 16 convs hold 20,024,384.
+"""
+
+from dataclasses import dataclass
+
+from .errors import NSTError
+from .vgg import BLOCKS, LAYER_NAMES, canonical_layer_name
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One row of the architecture table. ``shape`` is (N_l, H_l, W_l); M_l = H_l · W_l."""
+
+    name: str
+    kind: str  # "conv" | "relu" | "pool"
+    kernel: int
+    stride: int
+    shape: tuple
+    params: int
+    receptive_field: int  # r, in input pixels
+    jump: int  # j, input pixels between neighbouring units
+
+    @property
+    def positions(self):
+        """M_l = H_l · W_l, the number of positions of one feature map."""
+        return self.shape[1] * self.shape[2]
+
+
+def _channels(name):
+    """N_l of a layer: the filter count of its block (64, 128, 256, 512, 512)."""
+    return BLOCKS[int(name[4]) - 1][2]
+
+
+def architecture(size=224):
+    """VGG-19's layers for an input of ``size`` (an int for a square, or (H, W)): a list of `LayerInfo`.
+
+    Output shapes follow the layers: 3×3 convs with padding 1 keep H × W; each 2×2 pool halves it
+    (rounding down, as torch's MaxPool2d does).
+    """
+    H, W = (size, size) if isinstance(size, int) else tuple(size)
+    if min(H, W) < 1:
+        raise NSTError(f"input size must be positive, got {size!r}: e.g. architecture(224)")
+    r, j, n_in = 1, 1, 3
+    rows = []
+    for name in LAYER_NAMES:
+        kind = name[:4]
+        if kind == "conv":
+            k, s, n_out = 3, 1, _channels(name)
+            params = n_in * n_out * k * k + n_out  # weights + biases
+        elif kind == "relu":
+            k, s, n_out, params = 1, 1, n_in, 0
+        else:
+            k, s, n_out, params = 2, 2, n_in, 0
+            H, W = H // 2, W // 2
+        r, j = r + (k - 1) * j, j * s  # the recursion of the module docstring
+        rows.append(LayerInfo(name, kind, k, s, (n_out, H, W), params, r, j))
+        n_in = n_out
+    return rows
+
+
+def receptive_field(layer):
+    """The receptive field r (in input pixels) of a unit of ``layer``: relu1_1 → 3, conv5_4 → 252."""
+    name = canonical_layer_name(layer)
+    return next(row.receptive_field for row in architecture() if row.name == name)
+
+
+def format_table(rows=None, kinds=("conv", "relu", "pool")):
+    """The table as aligned text, one line per layer (for ``print`` in a notebook or the CLI)."""
+    rows = architecture() if rows is None else rows
+    header = f"{'layer':<8} {'output N×H×W':>16} {'params':>11} {'recept. field':>13} {'jump':>5}"
+    lines = [header, "-" * len(header)]
+    for row in rows:
+        if row.kind not in kinds:
+            continue
+        shape = "×".join(str(v) for v in row.shape)
+        lines.append(f"{row.name:<8} {shape:>16} {row.params:>11,} {row.receptive_field:>13} {row.jump:>5}")
+    lines.append(f"{'total':<8} {'':>16} {sum(r.params for r in rows):>11,}")
+    return "\n".join(lines)
