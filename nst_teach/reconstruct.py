@@ -1,0 +1,49 @@
+"""Lessons 4–5: what one half of the loss keeps — content reconstructions and texture synthesis.
+
+Gatys et al. (2016, Fig. 1) look at the two representations separately, starting from white noise:
+
+* **content reconstruction** at layer l: minimise only L_content = ½ Σ (F^l − P^l)². From shallow
+  layers the photo comes back almost pixel-perfect; from deep layers only the layout and objects
+  survive, the exact pixels are lost.
+* **texture synthesis** from layers l ∈ S: minimise only L_style = Σ_{l∈S} w_l E_l. With relu1_1
+  alone you get the colours and finest grain; adding deeper layers brings larger structures.
+
+Both are `nst_teach.style_transfer` with one weight set to zero and ``init="noise"`` — no new
+optimisation code, so the lesson and the full algorithm share one implementation.
+
+Naming: the paper's "conv4_2" is the output of Caffe's in-place ReLU, i.e. our ``relu4_2``.
+"""
+
+from .transfer import style_transfer
+
+CONTENT_LAYERS = ("relu1_2", "relu2_2", "relu3_2", "relu4_2", "relu5_2")  # Gatys et al. Fig. 1 "conv*_2"
+STYLE_LAYER_SETS = (
+    ("relu1_1",),
+    ("relu1_1", "relu2_1"),
+    ("relu1_1", "relu2_1", "relu3_1"),
+    ("relu1_1", "relu2_1", "relu3_1", "relu4_1"),
+    ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"),
+)
+
+
+def reconstruct_content(image, layer, *, steps=100, seed=0, model=None, **options):
+    """From white noise, find x whose features at ``layer`` match those of ``image``.
+
+    Minimises L_content = ½ Σ_ij (F_ij − P_ij)² alone (β = 0) with L-BFGS-B, x ∈ [0, 1].
+    image: [1, 3, H, W] in [0, 1], a path or a sample name. options: other `TransferConfig`
+    fields (size, optimizer, weights, device…). Returns a `TransferResult` (``.image``, ``.history``).
+    """
+    # The style term is switched off (β = 0); its layer is the content layer so no deeper pass is needed.
+    return style_transfer(image, image, content_layers=(layer,), style_layers=(layer,), content_weight=1.0,
+                          style_weight=0.0, init="noise", steps=steps, seed=seed, model=model, **options)
+
+
+def synthesize_texture(style, layers, *, steps=100, seed=0, model=None, **options):
+    """From white noise, find x whose Gram matrices at ``layers`` match those of ``style``.
+
+    Minimises L_style = Σ_l w_l E_l alone (α = 0, w_l = 1/|layers|). The result has the size of
+    ``style``. Returns a `TransferResult`.
+    """
+    # α = 0: the "content" image only sets the size of x; its layer is a style layer (no extra pass).
+    return style_transfer(style, style, content_layers=(layers[0],), style_layers=tuple(layers), content_weight=0.0,
+                          style_weight=1.0, init="noise", steps=steps, seed=seed, model=model, **options)
