@@ -44,7 +44,7 @@ def _add_transfer(sub):
     p.add_argument("--size", type=int, default=d.size, help=f"longest side in pixels (default {d.size})")
     p.add_argument("--steps", type=int, default=d.steps, help=f"optimiser iterations (default {d.steps})")
     p.add_argument("--optimizer", default=d.optimizer, choices=["lbfgs", "adam", "momentum", "gd"], help="default lbfgs (L-BFGS-B)")
-    p.add_argument("--lr", type=float, default=None, help="learning rate for adam/momentum/gd")
+    p.add_argument("--lr", type=float, default=None, help="learning rate: adam 0.02; gd/momentum: set from the first gradient")
     p.add_argument("--content-weight", type=float, default=d.content_weight, help=f"α (default {d.content_weight:g})")
     p.add_argument("--style-weight", type=float, default=d.style_weight, help=f"β (default {d.style_weight:g})")
     p.add_argument("--tv-weight", type=float, default=d.tv_weight, help=f"total-variation weight (default {d.tv_weight:g})")

@@ -20,7 +20,7 @@ from .features import extract_features
 from .images import load_image
 from .preprocess import preprocess
 from .reconstruct import CONTENT_LAYERS, STYLE_LAYER_SETS, reconstruct_content, synthesize_texture
-from .transfer import StyleTransferLoss, TransferConfig, style_transfer
+from .transfer import style_transfer
 from .vgg import load_vgg19
 
 CONTENT, STYLE = "cat", "starry_night"
@@ -95,25 +95,14 @@ def figure_texture_synthesis(setup):
                           title="Texture from Gram matrices: more (and deeper) layers → larger structures")
 
 
-def gradient_scale(setup, content=CONTENT, style=STYLE):
-    """Mean |∂L_total/∂x| at the content photo: plain gradient descent needs η ≈ 0.01 / this."""
-    content, style = setup.image(content), setup.image(style)
-    x = content.clone().requires_grad_(True)
-    total, _ = StyleTransferLoss(setup.model, content, style, TransferConfig())(x)
-    total.backward()
-    return x.grad.abs().mean().item()
-
-
 def figure_optimizers(setup):
     """Lesson 6: the same style transfer with four optimisers (total loss per step).
 
-    The gradient with respect to the pixels is ~1e10 (0–255 Caffe inputs, summed losses), so the
-    learning rates of gradient descent and momentum are set from it; Adam is scale-free.
+    Each with its default learning rate (for gradient descent and momentum, one set from the first
+    gradient, see `transfer.FIRST_STEP`); L-BFGS-B's default run is the one the panel reuses.
     """
-    scale = gradient_scale(setup)
-    lrs = {"gd": 0.01 / scale, "momentum": 0.001 / scale, "adam": 0.02, "lbfgs": None}
-    # L-BFGS-B with default options is the run the panel and loss-curve figures reuse.
-    runs = {name: setup.transfer(**({"optimizer": name, "lr": lr} if lr else {})).history for name, lr in lrs.items()}
+    runs = {name: setup.transfer(**({"optimizer": name} if name != "lbfgs" else {})).history
+            for name in ("gd", "momentum", "adam", "lbfgs")}
     labels = {"gd": "gradient descent", "momentum": "momentum", "adam": "Adam", "lbfgs": "L-BFGS-B"}
     return viz.loss_curves({labels[k]: v for k, v in runs.items()}, keys=["total"],
                            title="Same problem, four optimisers (cat + Starry Night)")

@@ -32,8 +32,13 @@ from .vgg import TORCHVISION_INDEX, canonical_layer_name, default_device, load_v
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 CONTENT_LAYERS = ("relu4_2",)
-# Learning rates for an image in [0, 1]. L-BFGS-B's line search picks the step length itself.
-DEFAULT_LR = {"lbfgs": None, "adam": 0.02, "momentum": 1e-7, "gd": 1e-6}
+# Learning rates for an image in [0, 1]. L-BFGS-B's line search picks the step length itself; Adam
+# divides by the gradient's own size, so 0.02 means "about 0.02 per pixel per step" at any loss scale.
+DEFAULT_LR = {"lbfgs": None, "adam": 0.02}
+# Plain gradient descent and momentum move by η·∇L, and ∇L here is ~1e10 per pixel (0–255 Caffe
+# inputs, summed losses): no fixed η suits every image and weight. Their default η is set from the
+# first gradient so that the first step moves a pixel by this much on average.
+FIRST_STEP = {"gd": 0.01, "momentum": 0.001}
 INITS = ("content", "noise", "style")
 
 
@@ -44,7 +49,7 @@ class TransferConfig:
     size: int = 256  # longest side of the result, in pixels
     steps: int = 200  # optimiser iterations
     optimizer: str = "lbfgs"  # lbfgs (L-BFGS-B) | adam | momentum | gd
-    lr: float | None = None  # None: DEFAULT_LR[optimizer]
+    lr: float | None = None  # None: DEFAULT_LR[optimizer], or FIRST_STEP / mean|∇L(x₀)| for gd, momentum
     content_weight: float = 1.0  # α
     style_weight: float = 10.0  # β (α/β = 0.1: see lesson 7 for the sweep)
     tv_weight: float = 0.0  # λ_tv
@@ -82,9 +87,13 @@ class TransferConfig:
                 raise NSTError("style layer weights must be numbers ≥ 0")
         return self
 
-    @property
-    def learning_rate(self):
-        return self.lr if self.lr is not None else DEFAULT_LR[self.optimizer]
+    def learning_rate(self, first_grad=None):
+        """η for this run: the given lr, the default, or (gd, momentum) one set from ∇L at x₀."""
+        if self.lr is not None:
+            return self.lr
+        if self.optimizer in FIRST_STEP:
+            return FIRST_STEP[self.optimizer] / max(first_grad.abs().mean().item(), 1e-30)
+        return DEFAULT_LR[self.optimizer]
 
 
 @dataclass
@@ -227,9 +236,11 @@ class _Run:
 def _optimise_by_steps(loss_fn, x0, config, run):
     """Gradient descent, momentum or Adam, each step followed by the projection x ← clip(x, 0, 1)."""
     x = x0.clone().requires_grad_(True)
-    optimizer = OPTIMIZERS[config.optimizer]([x], lr=config.learning_rate)
+    optimizer = None
     for _ in range(config.steps):
         _, parts = run.evaluate(loss_fn, x)
+        if optimizer is None:  # created after the first gradient, which may set the learning rate
+            optimizer = OPTIMIZERS[config.optimizer]([x], lr=config.learning_rate(x.grad))
         optimizer.step()
         with torch.no_grad():
             x.clamp_(0.0, 1.0)  # projection onto the valid image box (see module docstring)

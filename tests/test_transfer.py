@@ -60,7 +60,7 @@ def assert_valid_history(result, steps, config):
 
 
 @pytest.mark.ex08
-@pytest.mark.parametrize("optimizer, steps, shrink", [("lbfgs", 6, 0.5), ("adam", 6, 0.8)])
+@pytest.mark.parametrize("optimizer, steps, shrink", [("lbfgs", 6, 0.5), ("adam", 6, 0.8), ("gd", 6, 0.9), ("momentum", 6, 0.95)])
 def test_run_reduces_style_loss_and_keeps_the_image_valid(content, style, vgg, optimizer, steps, shrink):
     result, images = run(content, style, vgg, optimizer=optimizer, steps=steps, tv_weight=1e3)
     assert result.status == "done" and result.seconds > 0
@@ -78,6 +78,15 @@ def test_run_reduces_style_loss_and_keeps_the_image_valid(content, style, vgg, o
     if optimizer == "lbfgs":  # the line search only accepts decreasing steps
         assert all(b < a for a, b in zip(totals, totals[1:]))
     assert not torch.equal(result.image, content)
+
+
+@pytest.mark.parametrize("optimizer, first_step", [("gd", 0.01), ("momentum", 0.001)])
+def test_default_learning_rate_follows_the_first_gradient(content, style, vgg, optimizer, first_step):
+    # The default η makes the first (unclipped) step move pixels by `first_step` on average.
+    result, images = run(content, style, vgg, optimizer=optimizer, steps=1)
+    moved = (images[0] - content).abs()
+    inside = (images[0] > 0) & (images[0] < 1)  # where the projection did not clip
+    assert moved[inside].mean().item() == pytest.approx(first_step, rel=0.25)
 
 
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
