@@ -51,6 +51,8 @@ def measure(size, steps):
     transfer.StyleTransferLoss.forward = counted
     out = {"size": size, "hw": list(content.shape[-2:]), "bare": bare}
     for optimizer in ("lbfgs", "adam"):
+        # Warm-up: the first passes at a new shape are slow (oneDNN picks its kernels), for both paths.
+        nt.style_transfer(content, style, steps=2, optimizer=optimizer, model=model, device=device)
         evaluations["n"] = 0
         result = nt.style_transfer(content, style, steps=steps, optimizer=optimizer, model=model, device=device)
         iterations = len(result.history)

@@ -125,10 +125,11 @@ class Adam(_ByHand):
         return new_p
 
 
-def lbfgsb(f_and_grad, x0, steps, on_iteration, history_size=100):
+def lbfgsb(f_and_grad, x0, steps, on_iteration, history_size=20):
     """Minimise f over images in the box [0, 1] with L-BFGS-B (scipy), ``steps`` iterations at most.
 
     L-BFGS keeps the last ``history_size`` gradient differences to build a picture of the curvature
+    (20: in our runs 100 cost 10% more time per step for a 0.2% lower loss after 40 steps)
     and takes Newton-like steps; a line search picks the step length, so there is no learning rate.
     The "-B" handles *bounds* exactly: each pixel stays in [0, 1] at every iterate. (torch's
     LBFGS has no bounds, and clipping its iterates from outside corrupts its curvature memory: in
@@ -154,10 +155,15 @@ def lbfgsb(f_and_grad, x0, steps, on_iteration, history_size=100):
         if on_iteration(to_tensor(intermediate_result.x)):
             raise StopIteration  # scipy ≥ 1.11: ends the run cleanly, keeping this iterate
 
+    from threadpoolctl import threadpool_limits
+
     z0 = x0.detach().cpu().double().numpy().ravel()
     bounds = scipy.optimize.Bounds(np.zeros_like(z0), np.ones_like(z0))
     options = dict(maxiter=steps, maxfun=steps * 4, maxcor=history_size, ftol=0.0, gtol=0.0)
-    result = scipy.optimize.minimize(fun, z0, jac=True, method="L-BFGS-B", bounds=bounds, callback=callback, options=options)
+    # scipy's BLAS threads keep spinning after each call and steal the cores torch needs for VGG-19:
+    # limited to one thread, a 256 px iteration took 0.37 s instead of 0.47 s (benchmarks/).
+    with threadpool_limits(limits=1, user_api="blas"):
+        result = scipy.optimize.minimize(fun, z0, jac=True, method="L-BFGS-B", bounds=bounds, callback=callback, options=options)
     return to_tensor(result.x)
 
 
