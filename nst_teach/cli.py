@@ -179,7 +179,7 @@ def cmd_figures(args):
     from .figures import make_figures
 
     start = time.perf_counter()
-    paths = make_figures(args.output)
+    paths = make_figures(args.output, size=args.size, steps=args.steps, only=args.only or None)
     print(f"wrote {len(paths)} figures to {args.output} in {time.perf_counter() - start:.0f} s")
     return 0
 
@@ -213,6 +213,9 @@ def build_parser():
 
     p = sub.add_parser("figures", help="regenerate every figure of the README and the lessons")
     p.add_argument("-o", "--output", default="figures", help="output folder (default figures/)")
+    p.add_argument("--size", type=int, default=256, help="longest side of optimised images (default 256; 128 for a preview)")
+    p.add_argument("--steps", type=int, default=100, help="L-BFGS steps per run (default 100)")
+    p.add_argument("only", nargs="*", help="figure names to make (default: all)")
     p.set_defaults(run=cmd_figures)
     return parser
 

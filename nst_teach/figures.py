@@ -2,8 +2,9 @@
 
 Each ``figure_*`` function builds one figure from the samples with the library's own functions and
 returns it; `make_figures` saves them all as PNGs. Nothing is drawn by hand, so when the library
-changes, regenerating the figures shows the change. At the defaults (128 px, 50 L-BFGS steps) the
-whole set takes a few minutes on a 2-core CPU; ``size=256, steps=200`` gives lecture quality.
+changes, regenerating the figures shows the change. At the defaults (256 px, 100 L-BFGS steps, the
+quality of the README and the slides) the whole set takes about ten minutes on a 2-core CPU;
+``size=128, steps=50`` is a quick preview.
 """
 
 import sys
@@ -33,8 +34,8 @@ FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 class Setup:
     """What every figure shares: one VGG-19, the sizes, and runs reused by several figures."""
 
-    size: int = 128
-    steps: int = 50
+    size: int = 256
+    steps: int = 100
     model: torch.nn.Module = None
     runs: dict = field(default_factory=dict)
 
@@ -46,7 +47,7 @@ class Setup:
         key = (content, style, tuple(sorted(options.items())))
         if key not in self.runs:
             options = {"steps": self.steps, **options}
-            self.runs[key] = style_transfer(self.image(content), self.image(style), model=self.model, device="cpu", **options)
+            self.runs[key] = style_transfer(self.image(content), self.image(style), model=self.model, **options)
         return self.runs[key]
 
 
@@ -81,7 +82,7 @@ def figure_gram_heatmaps(setup):
 def figure_content_reconstruction(setup):
     """Lesson 4 (Gatys et al. Fig. 1, bottom): from noise, matching the content features of one layer."""
     img = setup.image(CONTENT)
-    results = [reconstruct_content(img, layer, steps=setup.steps, model=setup.model, device="cpu").image for layer in CONTENT_LAYERS]
+    results = [reconstruct_content(img, layer, steps=setup.steps, model=setup.model).image for layer in CONTENT_LAYERS]
     return viz.image_grid([img, *results], titles=["original", *CONTENT_LAYERS], ncols=6, size=2.6,
                           title="Reconstructing the photo from one layer's features: deeper layers keep layout, lose pixels")
 
@@ -89,7 +90,7 @@ def figure_content_reconstruction(setup):
 def figure_texture_synthesis(setup):
     """Lesson 5 (Gatys et al. Fig. 1, top): from noise, matching Gram matrices of growing layer sets."""
     style = setup.image(STYLE)
-    results = [synthesize_texture(style, layers, steps=setup.steps, model=setup.model, device="cpu").image for layers in STYLE_LAYER_SETS]
+    results = [synthesize_texture(style, layers, steps=setup.steps, model=setup.model).image for layers in STYLE_LAYER_SETS]
     titles = ["style image"] + ["relu1_1"] + [f"… + {layers[-1]}" for layers in STYLE_LAYER_SETS[1:]]
     return viz.image_grid([style, *results], titles=titles, ncols=6, size=2.6,
                           title="Texture from Gram matrices: more (and deeper) layers → larger structures")
@@ -142,7 +143,7 @@ def figure_colour_preservation(setup):
     content, style = setup.image(CONTENT), setup.image(STYLE)
     plain = setup.transfer().image
     matched_style = match_colour_histogram(style, content)
-    matched = style_transfer(content, matched_style, model=setup.model, device="cpu", steps=setup.steps).image
+    matched = style_transfer(content, matched_style, model=setup.model, steps=setup.steps).image
     return viz.image_grid([content, plain, preserve_colours(plain, content), matched_style, matched],
                           titles=["content", "plain transfer", "luminance only", "style, colour-matched", "transfer from it"],
                           ncols=5, size=2.8, title="Keeping the photo's colours")
@@ -164,7 +165,7 @@ FIGURES = {
 }
 
 
-def make_figures(out_dir="figures", size=128, steps=50, progress=True, only=None, model=None):
+def make_figures(out_dir="figures", size=256, steps=100, progress=True, only=None, model=None):
     """Regenerate the figures as ``out_dir/<name>.png``; returns their paths in order.
 
     size: longest side of the optimised images in pixels; steps: optimiser steps per run.
@@ -177,7 +178,7 @@ def make_figures(out_dir="figures", size=128, steps=50, progress=True, only=None
         raise NSTError(f"unknown figure {unknown[0]!r}: choose from {', '.join(FIGURES)}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    setup = Setup(size=size, steps=steps, model=model or load_vgg19(last_layer="relu5_2", device="cpu"))
+    setup = Setup(size=size, steps=steps, model=model or load_vgg19(last_layer="relu5_2"))
     paths, start = [], time.perf_counter()
     for i, name in enumerate(names, 1):
         t0 = time.perf_counter()

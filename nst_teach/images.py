@@ -99,6 +99,12 @@ def load_image(source, size=None, *, cache_dir=None):
     return torch.from_numpy(arr).permute(2, 0, 1).unsqueeze(0).contiguous()  # (1, 3, H, W)
 
 
+def resize_image(img, shape):
+    """Bilinear resize of a [1, 3, H, W] tensor to ``shape`` = (H', W'), kept in [0, 1]."""
+    out = torch.nn.functional.interpolate(img, size=tuple(shape), mode="bilinear", align_corners=False)
+    return out.clamp(0, 1)  # (1, 3, H', W')
+
+
 def to_pil(img):
     """Tensor [1, 3, H, W] or [3, H, W] in [0, 1] → PIL RGB image (values outside [0, 1] are clipped)."""
     img = img.detach().cpu().float()

@@ -7,24 +7,14 @@ perceptual factors", §5). Each stage is the usual L_total = α L_content + β L
 L-BFGS-B in [0, 1]; only x₀ differs from `nst_teach.style_transfer`.
 """
 
-import dataclasses
-
 import torch
 
 from .errors import NSTError
-from .images import load_image
-from .optim import lbfgsb
-from .transfer import StyleTransferLoss, TransferConfig
-from .vgg import TORCHVISION_INDEX, canonical_layer_name, load_vgg19
+from .images import load_image, resize_image
+from .transfer import style_transfer
 
 
-def resize(img, shape):
-    """Bilinear resize of [1, 3, H, W] to ``shape`` = (H', W'), clipped to [0, 1]."""
-    out = torch.nn.functional.interpolate(img, size=tuple(shape), mode="bilinear", align_corners=False)
-    return out.clamp(0, 1)  # (1, 3, H', W')
-
-
-def coarse_to_fine(content, style, sizes=(64, 128, 256), steps=50, model=None, config=None, **options):
+def coarse_to_fine(content, style, sizes=(64, 128, 256), steps=50, model=None, **options):
     """Style transfer at each size in ``sizes`` (longest side, increasing), each stage starting from
     the previous result upsampled. The first stage starts from the content photo.
 
@@ -32,26 +22,14 @@ def coarse_to_fine(content, style, sizes=(64, 128, 256), steps=50, model=None, c
     steps: L-BFGS-B iterations per stage. options: `TransferConfig` fields (weights, layers…).
     Returns [image of each stage], each [1, 3, H, W] in [0, 1].
     """
-    if list(sizes) != sorted(sizes) or not sizes:
+    if not sizes or list(sizes) != sorted(sizes):
         raise NSTError(f"sizes must be increasing, e.g. (64, 128, 256); got {sizes!r}")
-    config = dataclasses.replace(config or TransferConfig(), steps=steps, **options).validate()
-    layers = [canonical_layer_name(n) for n in (*config.content_layers, *config.style_layers)]
-    model = model or load_vgg19(config.weights, last_layer=max(layers, key=TORCHVISION_INDEX.get), device="cpu")
-    device = next(model.parameters()).device
     stages, x = [], None
     for size in sizes:
-        c, s = (_at_size(img, size).to(device) for img in (content, style))
-        loss_fn = StyleTransferLoss(model, c, s, config)
-        x0 = c.clone() if x is None else resize(x, c.shape[-2:])
-
-        def f_and_grad(z):
-            z = z.requires_grad_(True)
-            total, _ = loss_fn(z)
-            (grad,) = torch.autograd.grad(total, z)
-            return total.item(), grad
-
-        x = lbfgsb(f_and_grad, x0, steps, lambda z: False)
-        stages.append(x.detach().cpu())
+        c, s = (_at_size(img, size) for img in (content, style))
+        init = "content" if x is None else x  # style_transfer resizes x to this stage's shape
+        x = style_transfer(c, s, steps=steps, model=model, init=init, **options).image
+        stages.append(x)
     return stages
 
 
@@ -59,5 +37,5 @@ def _at_size(img, size):
     if torch.is_tensor(img):
         H, W = img.shape[-2:]
         scale = size / max(H, W)
-        return resize(img, (max(1, round(H * scale)), max(1, round(W * scale))))
+        return resize_image(img, (max(1, round(H * scale)), max(1, round(W * scale))))
     return load_image(img, size)

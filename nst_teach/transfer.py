@@ -24,7 +24,7 @@ import torch
 from .errors import NSTError
 from .features import extract_features
 from .gram import gram_matrix
-from .images import check_size, load_image
+from .images import check_size, load_image, resize_image
 from .losses import content_loss, style_loss, total_loss, tv_loss
 from .optim import OPTIMIZERS
 from .preprocess import preprocess
@@ -56,9 +56,9 @@ class TransferConfig:
     content_layers: tuple = CONTENT_LAYERS
     style_layers: tuple = STYLE_LAYERS
     style_layer_weights: tuple | None = None  # w_l, one per style layer; None: 1/L each
-    init: str = "content"  # content | noise | style
+    init: str | torch.Tensor = "content"  # content | noise | style, or an image tensor to start from
     seed: int = 0
-    device: str | None = None  # None: cuda if available, else cpu
+    device: str | None = None  # None: the given model's device, else cuda if available, else cpu
     weights: str = "auto"  # see nst_teach.vgg.load_vgg19
     pool: str = "max"  # max | avg
 
@@ -74,8 +74,8 @@ class TransferConfig:
                 raise NSTError(f"{name} must be a number ≥ 0, got {value!r}: e.g. --{name.replace('_', '-')} {getattr(TransferConfig, name):g}")
         if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):
             raise NSTError(f"learning rate must be > 0, got {self.lr!r}")
-        if self.init not in INITS:
-            raise NSTError(f"unknown init {self.init!r}: use content, noise or style")
+        if not torch.is_tensor(self.init) and self.init not in INITS:
+            raise NSTError(f"unknown init {self.init!r}: use content, noise, style or an image tensor")
         if not self.content_layers or not self.style_layers:
             raise NSTError("give at least one content layer and one style layer (e.g. relu4_2 and relu1_1,relu2_1)")
         for layer in (*self.content_layers, *self.style_layers):
@@ -149,14 +149,16 @@ class StyleTransferLoss(torch.nn.Module):
 
 
 def initial_image(content, style, init, seed):
-    """The starting point x₀: the content photo (default), uniform noise, or the resized style image."""
+    """The starting point x₀: the content photo (default), uniform noise, the style image, or a given
+    image tensor — the last two resized to the content's shape."""
+    if torch.is_tensor(init):
+        return resize_image(init.detach().to(content.device, torch.float32), content.shape[-2:])
     if init == "content":
         return content.clone()
     if init == "noise":
         generator = torch.Generator().manual_seed(seed)
         return torch.rand(content.shape, generator=generator).to(content.device)
-    resized = torch.nn.functional.interpolate(style, size=content.shape[-2:], mode="bilinear", align_corners=False)
-    return resized.clamp(0, 1)
+    return resize_image(style, content.shape[-2:])
 
 
 def _as_image(source, size, device):
@@ -180,7 +182,10 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     finite image and returns ``status='diverged'``.
     """
     config = dataclasses.replace(config or TransferConfig(), **options).validate()
-    device = torch.device(config.device) if config.device else default_device()
+    if config.device:
+        device = torch.device(config.device)
+    else:  # follow the model if one is given, else use the GPU when there is one
+        device = next(model.parameters()).device if model is not None else default_device()
     deepest = max((canonical_layer_name(n) for n in (*config.content_layers, *config.style_layers)), key=TORCHVISION_INDEX.get)
     if model is None:
         model = load_vgg19(config.weights, last_layer=deepest, pool=config.pool, device=device)

@@ -422,15 +422,16 @@ def interactive_viewer(images=("cat", "astronaut", "coffee", "starry_night"), la
     from .vgg import TORCHVISION_INDEX, canonical_layer_name, load_vgg19
 
     layers = [canonical_layer_name(layer) for layer in layers]
-    model = model or load_vgg19(last_layer=max(layers, key=TORCHVISION_INDEX.get), device="cpu")
+    model = model or load_vgg19(last_layer=max(layers, key=TORCHVISION_INDEX.get))
     cache = {}
 
     def features(source, layer):
         key = (source if isinstance(source, str) else id(source), layer)
         if key not in cache:
             img = load_image(source, size) if isinstance(source, str) else source
+            x = preprocess(img.to(next(model.parameters()).device), model.convention)
             with torch.no_grad():
-                cache[key] = (img, extract_features(model, preprocess(img, model.convention), [layer])[layer])
+                cache[key] = (img, extract_features(model, x, [layer])[layer].cpu())
         return cache[key]
 
     try:
