@@ -611,6 +611,8 @@ LESSON_6 = [
     scale = x.grad.abs().mean().item()
     print(f"mean |∂L/∂x| at the start: {scale:.2e}  → gradient descent needs η ≈ 0.01 / {scale:.1e}")
 
+    # These are also nst_teach's defaults for gd and momentum (transfer.FIRST_STEP): when lr is not
+    # given, η is set from the first gradient so that the first step moves a pixel by ~0.01 (0.001).
     lrs = {"gd": 0.01 / scale, "momentum": 0.001 / scale, "adam": 0.02, "lbfgs": None}
     results = {name: nt.style_transfer(content, style, optimizer=name, lr=lr, steps=STEPS, model=model) for name, lr in lrs.items()}
     for name, r in results.items():

@@ -64,3 +64,14 @@ def test_notebook_runs_at_toy_size(path, tmp_path, monkeypatch):
     images = [out for out in outputs if "image/png" in out.get("data", {})]
     assert images, f"{path.name} produced no figure"
     assert seconds < 120, f"{path.name} took {seconds:.0f} s at toy size"
+
+
+def test_notebooks_match_their_source(tmp_path):
+    """The committed .ipynb files are exactly what lessons/make_lessons.py writes (no hand edits lost)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("make_lessons", LESSONS / "make_lessons.py")
+    make_lessons = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(make_lessons)
+    for built in make_lessons.build(tmp_path):
+        assert built.read_text() == (LESSONS / built.name).read_text(), f"{built.name}: run python lessons/make_lessons.py"
