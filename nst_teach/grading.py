@@ -147,8 +147,11 @@ def grade(exercises=None, directory=None, timeout=DEFAULT_TIMEOUT):
     ids = exercise_ids(exercises)
     if not (isinstance(timeout, (int, float)) and timeout > 0):
         raise NSTError(f"timeout must be a positive number of seconds, got {timeout!r}")
-    records = []
-    for folder in student_folders(resolve_directory(directory)):
+    from tqdm import tqdm
+
+    records, folders = [], student_folders(resolve_directory(directory))
+    # A class takes a few seconds per student: show progress (on a terminal only, and only for a class).
+    for folder in tqdm(folders, desc="grading", unit="student", disable=None if len(folders) > 1 else True, leave=False):
         records += _grade_folder(folder.resolve(), ids, timeout)
     return records
 
