@@ -2,7 +2,7 @@
 
 Each ``figure_*`` function builds one figure from the samples with the library's own functions and
 returns it; `make_figures` saves them all as PNGs. Nothing is drawn by hand, so when the library
-changes, regenerating the figures shows the change. At the defaults (256 px, 100 L-BFGS steps, the
+changes, regenerating the figures shows the change. At the defaults (256 px, 100 L-BFGS-B steps, the
 quality of the README and the slides) the whole set takes about ten minutes on a 2-core CPU;
 ``size=128, steps=50`` is a quick preview.
 """
@@ -113,7 +113,7 @@ def figure_panel(setup):
     """Lesson 7: the result next to its inputs."""
     result = setup.transfer()
     return viz.panel(setup.image(CONTENT), setup.image(STYLE), result.image,
-                     titles=("content", "style", f"result ({len(result.history)} L-BFGS steps)"))
+                     titles=("content", "style", f"result ({len(result.history)} L-BFGS-B steps)"))
 
 
 def figure_loss_curves(setup):
