@@ -13,6 +13,7 @@ Run:  .venv/bin/python benchmarks/bench_transfer.py [--sizes 256,384,512] [--ste
 
 import argparse
 import json
+import os
 import platform
 import resource
 import subprocess
@@ -65,6 +66,14 @@ def measure(size, steps):
     return out
 
 
+def cpu_name():
+    try:
+        lines = open("/proc/cpuinfo").read().splitlines()
+        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
+    except (OSError, StopIteration):
+        return platform.processor() or platform.machine()
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="256,384,512")
@@ -77,7 +86,7 @@ def main():
 
     import torch
 
-    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
+    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, "
           f"torch {torch.__version__}, {'cuda' if torch.cuda.is_available() else 'cpu'}; content cat, style starry_night, "
           f"{args.steps} iterations per measurement")
     header = f"{'size':>9} {'fwd+bwd s':>10} {'lbfgs s/it':>11} {'evals/it':>9} {'lbfgs s/ev':>11} {'adam s/it':>10} {'ratio adam':>11} {'ratio lbfgs/ev':>15} {'peak MB':>8}"
