@@ -172,7 +172,10 @@ def test_ctrl_c_saves_current_image_and_exits_130(tmp_path, photo):
     out = tmp_path / "out.png"
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     cmd = [sys.executable, "-m", "nst_teach.cli", "transfer", str(photo), "starry_night", "-o", str(out), "--size", "64", "--steps", "5000"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    # A job started in the background (as CI may start us) inherits SIGINT *ignored*, and Python then
+    # installs no KeyboardInterrupt handler; restore the default so the child behaves like a terminal.
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     # Wait until the progress bar shows a few steps, then press Ctrl-C.
     deadline, seen = time.time() + 120, ""
     while time.time() < deadline and "3/5000" not in seen:
