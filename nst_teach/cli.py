@@ -99,8 +99,8 @@ def cmd_transfer(args):
     bar = tqdm(total=config.steps, desc="stylising", unit="step", dynamic_ncols=True)
 
     def progress(step, image, losses):
-        bar.update(1)
-        bar.set_postfix(content=f"{losses['content']:.3g}", style=f"{losses['style']:.3g}", total=f"{losses['total']:.3g}")
+        bar.set_postfix(content=f"{losses['content']:.3g}", style=f"{losses['style']:.3g}", total=f"{losses['total']:.3g}", refresh=False)
+        bar.update(1)  # one redraw per step, with the new losses
         if args.gif and step % every == 0:
             frames.append(image.detach().cpu().clone())
 
