@@ -1,9 +1,15 @@
-"""Lesson 8: keeping the content photo's colours (Gatys, Bethge, Hertzmann & Shechtman 2017).
+"""Lesson 8: keeping the content photo's colours.
 
-Style transfer copies the style image's palette along with its brush strokes. Two simple fixes:
+After Gatys, Bethge, Hertzmann & Shechtman, "Preserving Color in Neural Artistic Style Transfer"
+(arXiv 2016), and Gatys, Ecker, Bethge, Hertzmann & Shechtman, "Controlling Perceptual Factors in
+Neural Style Transfer" (CVPR 2017, §5). Style transfer copies the style image's palette along with
+its brush strokes. Two simple fixes:
 
-**Luminance-only transfer** (applied after the run): keep the *brightness* of the stylised result
-and the *colour* of the content photo. In the YIQ colour space (Y = luminance, I and Q = colour),
+**Luminance-only transfer**, simplified: the paper runs the whole transfer on luminance images (the
+style's luminance first matched to the content's mean and variance) and then adds the photo's
+colour channels. `preserve_colours` is the cheaper variant applied after an ordinary full-colour
+run: keep the *brightness* of the stylised result and the *colour* of the content photo. In the YIQ
+colour space (Y = luminance, I and Q = colour),
 
     Y = 0.299 R + 0.587 G + 0.114 B,    result' = YIQ⁻¹(Y_result, I_content, Q_content).
 
@@ -41,12 +47,14 @@ def _image(pixels, like, clip=True):
 
 def rgb_to_yiq(img):
     """[1, 3, H, W] RGB → [1, 3, H, W] YIQ (channel 0 = luminance Y)."""
-    return _image(RGB_TO_YIQ @ _pixels(img), img, clip=False)
+    pixels = _pixels(img)
+    return _image(RGB_TO_YIQ.to(pixels.device) @ pixels, img, clip=False)
 
 
 def yiq_to_rgb(yiq, clip=True):
     """The inverse of `rgb_to_yiq` (clipped to [0, 1] unless clip=False)."""
-    return _image(torch.linalg.inv(RGB_TO_YIQ) @ _pixels(yiq), yiq, clip=clip)
+    pixels = _pixels(yiq)
+    return _image(torch.linalg.inv(RGB_TO_YIQ).to(pixels.device) @ pixels, yiq, clip=clip)
 
 
 def preserve_colours(result, content, clip=True):

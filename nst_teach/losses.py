@@ -33,8 +33,10 @@ def style_layer_loss(F, A):
     """E_l = 1/(4 N_l² M_l²) Σ_ij (G_ij − A_ij)², with G = F Fᵀ.
 
     F: features [1, N_l, H, W] or [N_l, H, W] (N_l filters, M_l = H·W positions); A: target Gram
-    [N_l, N_l] (unnormalised, ``gram_matrix(style features)``). The 1/(4N²M²) makes layers of
-    different sizes comparable and the loss independent of the image size.
+    [N_l, N_l] (unnormalised, ``gram_matrix(style features)``). The 1/(4N²M²) removes the
+    dependence on N_l and M_l, so E_l hardly changes with the image size; it does not equalise the
+    layers' activation scales (for noise against Starry Night at 64 px, E_l runs from 5e5 at
+    relu1_1 to 2e11 at relu4_1).
     """
     if F.dim() == 4:
         if F.shape[0] != 1:

@@ -3,8 +3,8 @@
 At a small size every VGG unit covers a larger share of the picture, so big structures of the style
 appear quickly and each step is cheap. Upsampling that result and using it as the *starting point*
 x₀ at the next size leaves the optimiser only the fine detail to add (Gatys et al. 2017, "Controlling
-perceptual factors", §5). Each stage is the usual L_total = α L_content + β L_style, minimised with
-L-BFGS-B in [0, 1]; only x₀ differs from `nst_teach.style_transfer`.
+Perceptual Factors in Neural Style Transfer", on spatial scale). Each stage is an ordinary
+`nst_teach.style_transfer` run whose ``init`` is the previous stage's result.
 """
 
 import torch

@@ -176,7 +176,8 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     tv_weight, content_layers, style_layers, style_layer_weights, init, seed, device, …).
     callback(step, image, losses): called after every step with the current image (clone it to keep
     it) and the losses of the image that step started from; return True to stop early.
-    model: a VGG19 from `load_vgg19` to reuse between runs (must reach the deepest layer used).
+    model: a VGG19 from `load_vgg19` to reuse between runs (must reach the deepest layer used);
+    then the model's own weights and pooling are used, and ``weights`` / ``pool`` are ignored.
     Deterministic for a given seed on the same machine. Ctrl-C raises `TransferInterrupted` whose
     ``.result`` holds the image so far. If the loss becomes NaN/inf the run stops, keeps the last
     finite image and returns ``status='diverged'``.

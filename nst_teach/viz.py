@@ -174,7 +174,6 @@ def feature_grid(features, channels=16, order="most_active", title=None, ncols=N
     """
     if isinstance(features, dict):
         rows = [(name, F) for name, F in features.items()]
-        ncols = channels
     elif torch.is_tensor(features):
         rows = [(None, features)]
     else:

@@ -21,6 +21,16 @@ def test_yiq_round_trip_and_known_luminance():
     torch.testing.assert_close(yiq[0, :, 0, 0], torch.tensor([1.0, 0.0, 0.0]), atol=1e-5, rtol=0)  # white: Y=1, no colour
 
 
+@pytest.mark.parametrize("rgb, Y", [((1, 0, 0), 0.299), ((0, 1, 0), 0.587), ((0, 0, 1), 0.114), ((0.5, 0.5, 0.5), 0.5)])
+def test_luminance_weights_of_pure_colours(rgb, Y):
+    # NTSC luminance: red 0.299, green 0.587, blue 0.114 (catches a BGR-ordered Y row); grey has no I, Q.
+    img = torch.tensor(rgb, dtype=torch.float32).view(1, 3, 1, 1).expand(1, 3, 2, 2)
+    yiq = rgb_to_yiq(img)[0, :, 0, 0]
+    assert yiq[0].item() == pytest.approx(Y, abs=1e-6)
+    if len(set(rgb)) == 1:
+        torch.testing.assert_close(yiq[1:], torch.zeros(2), atol=1e-6, rtol=0)
+
+
 def test_preserve_colours_keeps_result_luminance_and_content_colour():
     content, result = rand_image(10, 12, 1), rand_image(10, 12, 2)
     out = preserve_colours(result, content, clip=False)

@@ -47,3 +47,26 @@ def test_coarse_to_fine_grows_and_lowers_the_loss(vgg, cat, coffee):
     loss_fn = StyleTransferLoss(vgg, cat, coffee, TransferConfig())
     with torch.no_grad():
         assert loss_fn(stages[-1])[0] < loss_fn(cat)[0]  # better than where plain transfer starts
+
+
+def test_coarse_to_fine_starts_each_stage_from_the_previous_result(vgg, cat, coffee, monkeypatch):
+    from nst_teach import multiscale
+
+    inits, real = [], multiscale.style_transfer
+
+    def recording(content, style, **options):
+        inits.append(options["init"])
+        return real(content, style, **options)
+
+    monkeypatch.setattr(multiscale, "style_transfer", recording)
+    stages = multiscale.coarse_to_fine(cat, coffee, sizes=(48, 96), steps=2, model=vgg)
+    assert inits[0] == "content"
+    assert torch.equal(inits[1], stages[0])  # stage 2 starts from stage 1's image (upsampled inside)
+
+
+def test_coarse_to_fine_needs_increasing_sizes(cat, coffee):
+    from nst_teach.errors import NSTError
+    from nst_teach.multiscale import coarse_to_fine
+
+    with pytest.raises(NSTError, match="increasing"):
+        coarse_to_fine(cat, coffee, sizes=(96, 48))
