@@ -33,12 +33,14 @@ def params(text):
     return cell
 
 
-SETUP = code("""
-    %matplotlib inline
-    import torch
-    import nst_teach as nt
-    from nst_teach import viz
-""")
+def setup():
+    """The import cell every lesson starts with (a new cell each time: `build` sets each cell's id)."""
+    return code("""
+        %matplotlib inline
+        import torch
+        import nst_teach as nt
+        from nst_teach import viz
+    """)
 
 
 def your_turn(number, name, what):
@@ -75,7 +77,7 @@ LESSON_1 = [
     params("""
     SIZE = 256  # longest side of the images, in pixels
     """),
-    SETUP,
+    setup(),
     md("""
     ## An image is a tensor
 
@@ -170,7 +172,7 @@ LESSON_2 = [
     params("""
     SIZE = 224  # VGG-19 was trained on 224×224 crops
     """),
-    SETUP,
+    setup(),
     md(r"""
     ## The architecture as a table
 
@@ -220,8 +222,9 @@ LESSON_2 = [
     md("""
     ## The most active channels of one layer
 
-    "Most active" = largest mean activation $\\frac{1}{M_l}\\sum_k F_{ik}$ over the image. For the cat,
-    `relu3_1` has filters for fur stripes, whiskers and eye contours:
+    "Most active" = largest mean activation $\\frac{1}{M_l}\\sum_k F_{ik}$ over the image. Look for
+    channels of `relu3_1` that may respond to the cat's fur stripes, whiskers or eye contours (and
+    for others whose pattern has no simple name):
     """),
     code("""
     viz.feature_grid(feats["relu3_1"], channels=16, title="relu3_1: the 16 most active of 256 channels")
@@ -264,7 +267,7 @@ LESSON_3 = [
     params("""
     SIZE = 224
     """),
-    SETUP,
+    setup(),
     md(r"""
     ## The lecture's worked example
 
@@ -287,7 +290,9 @@ LESSON_3 = [
     $$C_{ij} = \frac{1}{M-1}\sum_k (F_{ik} - \bar F_i)(F_{jk} - \bar F_j), \qquad R_{ij} = \frac{C_{ij}}{\sqrt{C_{ii}\,C_{jj}}}.$$
 
     The Gram matrix mixes "how strongly" (the means) with "how together" (the covariance); the
-    correlation keeps only "how together", on a scale from −1 to 1. The lecture's 3×3 example:
+    correlation keeps only "how together", on a scale from −1 to 1. The lecture's 3×3 example
+    (from the rounded covariances shown, $R_{12} = 4.13/\sqrt{3.16 \cdot 11.79} = 0.6766 \approx 0.68$;
+    the lecture's .67 comes from its unrounded covariances or from truncating, so we check to ±0.01):
     """),
     code("""
     C = torch.tensor([[3.16, 4.13, 2.79], [4.13, 11.79, 4.32], [2.79, 4.32, 9.31]])
@@ -372,7 +377,7 @@ LESSON_4 = [
     SIZE = 160  # pixels
     STEPS = 60  # L-BFGS-B steps per reconstruction
     """),
-    SETUP,
+    setup(),
     md(r"""
     ## The content loss
 
@@ -380,14 +385,20 @@ LESSON_4 = [
     ($N_l \times M_l$). The content loss and its gradient with respect to the features are
 
     $$\mathcal{L}_\text{content}(p, x, l) = \frac12 \sum_{i,j} \left(F^l_{ij} - P^l_{ij}\right)^2, \qquad
-    \frac{\partial \mathcal{L}_\text{content}}{\partial F^l_{ij}} = F^l_{ij} - P^l_{ij}\ \ (\text{where } F^l_{ij} > 0).$$
+    \frac{\partial \mathcal{L}_\text{content}}{\partial F^l_{ij}} = F^l_{ij} - P^l_{ij}.$$
 
-    Back-propagation carries this gradient down to the pixels of $x$. We start from white noise and
-    let L-BFGS-B minimise the content loss alone ($\beta = 0$): whatever the result shares with the
-    photo is what layer $l$ "knows".
+    Our $F^l$ is taken *after* the ReLU, so this holds everywhere. The paper's extra condition "if
+    $F^l_{ij} > 0$" (else 0) appears one step further back: the ReLU passes the gradient on to its input,
+    the pre-activation, only where its output is positive. Back-propagation carries the gradient down
+    to the pixels of $x$. We start from white noise and let L-BFGS-B minimise the content loss alone
+    ($\beta = 0$): whatever the result shares with the photo is what layer $l$ "knows".
 
-    *Names.* The paper's `conv4_2` is the output of Caffe's in-place ReLU, i.e. our `relu4_2`;
-    so the paper's conv1_2 … conv5_2 are our relu1_2 … relu5_2.
+    > **Notation.** The paper's `conv4_2` is the output of Caffe's in-place ReLU, i.e. our `relu4_2`;
+    > so the paper's conv1_2 … conv5_2 are our relu1_2 … relu5_2. Lecture 004 writes the content loss
+    > without the $\frac12$, lecture 001 as a mean $\frac1n\sum(F-P)^2$, lecture 003 with $\alpha$ inside
+    > the square: these differ from the paper's only by constant factors, which $\alpha$ and $\beta$ absorb.
+    > *Pooling:* for its figures the paper replaced max-pooling by average pooling; we default to max —
+    > try `nt.load_vgg19(last_layer="relu5_2", pool="avg")` below to compare.
     """),
     code("""
     from nst_teach.reconstruct import CONTENT_LAYERS, reconstruct_content
@@ -403,12 +414,17 @@ LESSON_4 = [
                    title="Reconstructions from one layer each")
     """),
     md("""
-    Shallow layers give back the photo almost exactly. From `relu4_2` and `relu5_2` the cat is still
+    Shallow layers give back the picture closest to the photo, and the error grows with depth (see the
+    numbers below; white noise itself is further still). From `relu4_2` and `relu5_2` the cat is still
     there — eyes, nose, the layout — but the exact pixels, colours and fine texture are gone: the
     deep layers keep *what* is where, not *how* it looks. That is exactly what we want from content.
     """),
     code("""
+    from nst_teach.transfer import initial_image
+
+    start = initial_image(photo, photo, "noise", seed=0)  # the white noise every reconstruction starts from
     errors = {layer: (r.image - photo).abs().mean().item() for layer, r in runs.items()}
+    errors["noise (start)"] = (start - photo).abs().mean().item()
     for layer, e in errors.items():
         print(f"{layer}: mean absolute pixel error {e:.3f}")
     viz.loss_curves({layer: r for layer, r in runs.items()}, keys=["content"], title="Content loss per step")
@@ -436,7 +452,7 @@ LESSON_5 = [
     SIZE = 160  # pixels
     STEPS = 60  # L-BFGS-B steps per texture
     """),
-    SETUP,
+    setup(),
     md(r"""
     ## The style loss
 
@@ -445,9 +461,19 @@ LESSON_5 = [
     $$E_l = \frac{1}{4 N_l^2 M_l^2} \sum_{i,j} \left(G^l_{ij} - A^l_{ij}\right)^2, \qquad
     \mathcal{L}_\text{style}(a, x) = \sum_{l} w_l E_l, \quad w_l = \frac{1}{|S|}\ \text{for } l \in S.$$
 
-    The factor $\frac{1}{4N_l^2M_l^2}$ makes layers of different sizes comparable. Because $G$ ignores
-    position (lesson 3), minimising $\mathcal{L}_\text{style}$ from noise produces a *texture*: the
-    statistics of the painting, rearranged.
+    The factor $\frac{1}{4N_l^2M_l^2}$ removes the dependence on $N_l$ and $M_l$: $E_l$ hardly changes
+    when the image gets bigger. It does *not* remove the layers' different activation scales: from
+    noise, $E_l$ is about $10^5$–$10^6$ at `relu1_1` but about $10^{11}$ at `relu4_1` (see the table at
+    the end of this lesson), so with $w_l = 1/5$ `relu4_1` dominates $\mathcal{L}_\text{style}$. Because
+    $G$ ignores position (lesson 3), minimising $\mathcal{L}_\text{style}$ from noise produces a
+    *texture*: the statistics of the painting, rearranged.
+
+    > **Notation.** Lecture 004 says $A$ is the Gram matrix of "the target image P"; it is the Gram
+    > matrix of the *style* image $a$ ($P$ is the photo's features, lesson 4). The lecture's style layers
+    > `block1_conv1` … `block5_conv1` are our `relu1_1` … `relu5_1` (a Keras conv layer includes its
+    > ReLU). Lecture 003 writes $\beta$ inside the square: a constant factor, absorbed into $\beta$.
+    > *Pooling:* the paper's textures use average pooling; we default to max — try
+    > `nt.load_vgg19(last_layer="relu5_1", pool="avg")` below to compare.
     """),
     code("""
     from nst_teach.reconstruct import STYLE_LAYER_SETS, synthesize_texture
@@ -473,8 +499,10 @@ LESSON_5 = [
     Compare $E_l$ of the final texture (all five layers) with $E_l$ of the noise we started from:
     """),
     code("""
+    from nst_teach.transfer import initial_image
+
     layers = STYLE_LAYER_SETS[-1]
-    noise = torch.rand(style.shape, generator=torch.Generator().manual_seed(0))
+    noise = initial_image(style, style, "noise", seed=0)  # the white noise every texture starts from
     with torch.no_grad():
         A = {l: nt.gram_matrix(F[0]) for l, F in nt.extract_features(model, nt.preprocess(style, model.convention), layers).items()}
         for name, x in [("noise", noise), ("texture", textures[-1].image)]:
@@ -506,7 +534,7 @@ LESSON_6 = [
     STEPS = 40  # steps per optimiser
     TOY_STEPS = 40  # steps on the 2-parameter toy problem
     """),
-    SETUP,
+    setup(),
     md(r"""
     ## A two-parameter toy
 
@@ -611,9 +639,10 @@ LESSON_6 = [
     scale = x.grad.abs().mean().item()
     print(f"mean |∂L/∂x| at the start: {scale:.2e}  → gradient descent needs η ≈ 0.01 / {scale:.1e}")
 
-    # These are also nst_teach's defaults for gd and momentum (transfer.FIRST_STEP): when lr is not
-    # given, η is set from the first gradient so that the first step moves a pixel by ~0.01 (0.001).
-    lrs = {"gd": 0.01 / scale, "momentum": 0.001 / scale, "adam": 0.02, "lbfgs": None}
+    # nst_teach's default η: for gd and momentum it is set from the first gradient so that the first
+    # step moves a pixel by ~0.01 (0.001); Adam has a fixed η; L-BFGS-B needs none (None).
+    lrs = {name: TransferConfig(optimizer=name).learning_rate(x.grad) for name in ("gd", "momentum", "adam", "lbfgs")}
+    print("η:", ", ".join(f"{name} {'none (line search)' if lr is None else f'{lr:.2e}'}" for name, lr in lrs.items()))
     results = {name: nt.style_transfer(content, style, optimizer=name, lr=lr, steps=STEPS, model=model) for name, lr in lrs.items()}
     for name, r in results.items():
         print(f"{name:9s} final total loss {r.history[-1]['total']:.3e}   {1000 * r.seconds / len(r.history):6.0f} ms per step")
@@ -648,10 +677,10 @@ LESSON_7 = [
     - recognise a failure case and explain it.
     """),
     params("""
-    SIZE = 128  # pixels (nine runs: about 2–3 minutes on a 2-core CPU)
+    SIZE = 128  # pixels (eight runs: about 2–3 minutes on a 2-core CPU)
     STEPS = 60  # L-BFGS-B steps per run
     """),
-    SETUP,
+    setup(),
     md(r"""
     ## The whole loop
 
@@ -682,12 +711,14 @@ LESSON_7 = [
 
     Only the ratio $\alpha/\beta$ matters; we keep $\alpha = 1$ and change $\beta$ by factors of 10, as
     in the lecture's table. (The lecture used 1, 0.1, 0.01, 0.001 with another normalisation of the
-    losses — the numbers differ, the picture is the same.) Above $\beta \approx 100$ little changes:
-    the style loss is already about as low as it gets while the image is still started from the photo.
+    losses — the numbers differ, the picture is the same.) Read the table: as $\beta$ grows the style
+    loss falls and the content loss rises.
     """),
     code("""
     BETAS = [1e-1, 1e0, 1e1, 1e2]
-    sweep = {beta: nt.style_transfer(content, style, style_weight=beta, steps=STEPS, model=model) for beta in BETAS}
+    # β = 10 is the default: that run is `result` above, so it is reused rather than computed again.
+    sweep = {beta: result if beta == result.config.style_weight else
+             nt.style_transfer(content, style, style_weight=beta, steps=STEPS, model=model) for beta in BETAS}
     print(f"{'style_weight':>12} {'steps':>6} {'total_loss':>12} {'style_loss':>12} {'content_loss':>12}")
     for beta, r in sweep.items():
         h = r.history[-1]
@@ -698,12 +729,17 @@ LESSON_7 = [
     ## The content layer and the starting image
 
     Content from a shallow layer (`relu2_2`) keeps more of the photo's fine detail and colour edges;
-    from `relu4_2` only the layout is fixed and the style may repaint the rest. Starting from noise instead of the photo reaches
-    a different (often noisier) result with the same losses.
+    from `relu4_2` only the layout is fixed and the style may repaint the rest. Starting from noise
+    instead of the photo minimises the same loss function but reaches a different (often noisier)
+    result: the loss is not convex, and where the optimiser ends depends on where it starts. Compare the
+    final losses of the two runs printed below.
     """),
     code("""
     shallow = nt.style_transfer(content, style, content_layers=("relu2_2",), steps=STEPS, model=model)
     from_noise = nt.style_transfer(content, style, init="noise", steps=STEPS, model=model)
+    for label, r in [("from photo", result), ("from noise", from_noise)]:
+        h = r.history[-1]
+        print(f"content relu4_2, {label}: content {h['content']:.3e}  style {h['style']:.3e}  total {h['total']:.3e}")
     viz.image_grid([result.image, shallow.image, from_noise.image],
                    ["content relu4_2, from photo", "content relu2_2", "content relu4_2, from noise"], ncols=3)
     """),
@@ -724,8 +760,10 @@ LESSON_7 = [
     md("""
     ## A failure case
 
-    In the lecture, Oski + *Pillars of Creation* did not work. Our version: a portrait with the
-    Hubble deep field as the style.
+    In the lecture, Oski + *Pillars of Creation* did not work — yet the same Pillars style worked well
+    on a ball with a shadow. So the lecture put the blame on the content (VGG is not good at separating
+    the subject from the background) or on a style that is not easy to pick up. Our version: a
+    portrait with the Hubble deep field as the style.
     """),
     code("""
     portrait, deep_field = nt.load_image("grace_hopper", SIZE), nt.load_image("hubble_deep_field", SIZE)
@@ -733,11 +771,13 @@ LESSON_7 = [
     viz.panel(portrait, deep_field, failure.image, titles=("content", "style: Hubble deep field", "result"))
     """),
     md("""
-    **Why?** The style image is mostly black with a few small, sparse galaxies. Its Gram matrices say
-    "dark, with rare bright dots" — there are no strokes or repeated textures to transfer, so the
-    style loss is best met by darkening the portrait and sprinkling specks on it. And VGG features do
-    not separate the subject from the background: the whole picture gets the same treatment.
-    Style transfer works best with styles that have a rich, *repeated* texture at many scales.
+    **Why?** Here the main culprit is the *style*, not the content as in the lecture. The deep field is
+    mostly black with a few small, sparse galaxies. Its Gram matrices say "dark, with rare bright dots"
+    — there are no strokes or repeated textures to transfer, so the style loss is best met by
+    darkening the portrait and sprinkling specks on it. (VGG does not separate the subject from the
+    background here either: the whole picture gets the same treatment.) To tell the two causes apart,
+    do what the lecture did: try the same style on a simple content image. Style transfer works best
+    with styles that have a rich, *repeated* texture at many scales.
     """),
     *your_turn(8, "style_transfer", "Put the pieces together: the style-transfer loop with your own loss functions and Adam."),
     md("""
@@ -768,7 +808,7 @@ LESSON_8 = [
     SIZE = 192  # final size in pixels
     STEPS = 50  # L-BFGS-B steps per run (and per stage of coarse-to-fine)
     """),
-    SETUP,
+    setup(),
     code("""
     model = nt.load_vgg19(last_layer="relu5_1")
     content, style = nt.load_image("astronaut", SIZE), nt.load_image("starry_night", SIZE)

@@ -136,10 +136,6 @@ def cmd_samples(args):
     return 0
 
 
-def model_device(model):
-    return next(model.parameters()).device
-
-
 def cmd_features(args):
     import torch
 
@@ -157,7 +153,7 @@ def cmd_features(args):
     img = load_image(args.image, args.size)
     model = load_vgg19(args.weights, last_layer=deepest)
     with torch.no_grad():
-        features = extract_features(model, preprocess(img.to(model_device(model)), model.convention), layers)
+        features = extract_features(model, preprocess(img, model.convention), layers)
     save_figure(feature_grid({k: v.cpu() for k, v in features.items()}, channels=args.channels), args.output)
     print(f"wrote {args.output} ({len(layers)} layers × {args.channels} channels)")
     return 0

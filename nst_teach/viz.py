@@ -428,7 +428,7 @@ def interactive_viewer(images=("cat", "astronaut", "coffee", "starry_night"), la
         key = (source if isinstance(source, str) else id(source), layer)
         if key not in cache:
             img = load_image(source, size) if isinstance(source, str) else source
-            x = preprocess(img.to(next(model.parameters()).device), model.convention)
+            x = preprocess(img, model.convention)  # extract_features moves it to the model's device
             with torch.no_grad():
                 cache[key] = (img, extract_features(model, x, [layer])[layer].cpu())
         return cache[key]
