@@ -818,11 +818,16 @@ LESSON_8 = [
     md(r"""
     ## Preserving colour
 
-    The transfer copies the painting's palette. Gatys, Bethge, Hertzmann & Shechtman (2017) give two
-    fixes, both in `nst_teach.colour`:
+    The transfer copies the painting's palette. Gatys, Bethge, Hertzmann & Shechtman (*Preserving Color
+    in Neural Artistic Style Transfer*, arXiv 2016) give two fixes — see also Gatys, Ecker, Bethge,
+    Hertzmann & Shechtman, *Controlling Perceptual Factors in Neural Style Transfer* (CVPR 2017, §5).
+    Both are in `nst_teach.colour`:
 
     **Luminance-only transfer.** In YIQ space ($Y = 0.299R + 0.587G + 0.114B$ is brightness, $I, Q$ colour)
-    keep $Y$ from the stylised result and $I, Q$ from the photo.
+    the paper runs the style transfer on luminance images alone (the style's $Y$ first matched to the
+    mean and variance of the photo's) and then adds the photo's $I, Q$. `preserve_colours` is a
+    simplified variant: after an ordinary full-colour run it keeps $Y$ from the stylised result and
+    $I, Q$ from the photo.
 
     **Colour histogram matching.** Before the transfer, recolour the style image so that its pixels
     have the mean $\mu_c$ and covariance $\Sigma_c$ of the photo's:
@@ -835,14 +840,15 @@ LESSON_8 = [
     matched_style = match_colour_histogram(style, content)
     from_matched = nt.style_transfer(content, matched_style, steps=STEPS, model=model)
     viz.image_grid([result.image, luminance_only, matched_style, from_matched.image],
-                   ["plain", "luminance only", "style, colour-matched", "transfer from it"], ncols=4)
+                   ["plain", "luminance only (simplified)", "style, colour-matched", "transfer from it"], ncols=4)
     """),
     md(r"""
     ## Coarse to fine
 
     Large images are slow, and at full size the deep layers' receptive fields cover a smaller share
     of the picture, so big style structures are lost. Solve at a small size first, upsample the result
-    and use it as the starting point at the next size: the optimiser only has to add detail.
+    and use it as the starting point at the next size: the optimiser only has to add detail. (Gatys et
+    al., CVPR 2017, do this for high-resolution images in their section on spatial scale control.)
     """),
     code("""
     from nst_teach.multiscale import coarse_to_fine
