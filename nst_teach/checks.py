@@ -26,6 +26,10 @@ class Failed(Exception):
         self.hint, self.mistake = hint, mistake
 
 
+class StudentError(Exception):
+    """The student's code raised on one case: ``str(self)`` describes the case, ``__cause__`` is the error."""
+
+
 @dataclass(frozen=True)
 class Check:
     name: str
@@ -93,14 +97,14 @@ def difference(got, want, rtol, atol):
     if got is None and want is not None:
         return "returns_none", GENERIC["returns_none"]
     if torch.is_tensor(want):
-        if isinstance(got, np.ndarray):
+        if isinstance(got, (np.ndarray, np.generic)):  # np.generic: numpy scalars such as np.sum(…)'s
             return "numpy_for_tensor", GENERIC["numpy_for_tensor"]
         if isinstance(got, (int, float)):
             return "number_for_tensor", GENERIC["number_for_tensor"]
         if not torch.is_tensor(got):
             return "wrong_type", f"returns a {type(got).__name__} where a torch tensor is expected"
         if got.shape != want.shape:
-            return "wrong_shape", f"shape {tuple(got.shape)} instead of {tuple(want.shape)}"
+            return "wrong_shape", f"{GENERIC['wrong_shape']} ({tuple(got.shape)} instead of {tuple(want.shape)})"
         if got.dtype != want.dtype:
             return "wrong_dtype", f"{GENERIC['wrong_dtype']} (got {got.dtype}, expected {want.dtype})"
         if got.device != want.device:
@@ -112,7 +116,7 @@ def difference(got, want, rtol, atol):
         if not isinstance(got, np.ndarray):
             return "wrong_type", f"returns a {type(got).__name__} where a numpy array is expected (np.array(…))"
         if got.shape != want.shape:
-            return "wrong_shape", f"shape {got.shape} instead of {want.shape}"
+            return "wrong_shape", f"{GENERIC['wrong_shape']} ({got.shape} instead of {want.shape})"
         return _values(got.astype(np.float64), want.astype(np.float64), rtol, atol)
     if isinstance(want, (int, float)):
         if torch.is_tensor(got) and got.numel() == 1:
@@ -147,7 +151,10 @@ def _values(g, w, rtol, atol):
     nan_g, nan_w = np.isnan(g), np.isnan(w)
     if (nan_g != nan_w).any():
         where = tuple(int(i) for i in np.argwhere(nan_g != nan_w)[0])
-        return "values", f"NaN where there should be none (or the reverse), e.g. at index {where}"
+        if nan_w[where]:
+            return "values", (f"expected NaN at index {where} (a filter that never varies: 0/0, as np.corrcoef gives), "
+                              f"got {g[where]:.6g}")
+        return "values", f"NaN at index {where}, where {w[where]:.6g} is expected"
     finite = ~nan_w
     if not finite.any():
         return None
@@ -155,16 +162,20 @@ def _values(g, w, rtol, atol):
     error[~finite] = 0.0
     limit = atol + rtol * np.abs(w[finite]).max()
     if not np.isfinite(g[finite]).all() or error.max() > limit:
+        # The size of the error and the tolerance, so values that print alike still show how far apart they are.
+        off = f"(largest difference {np.nanmax(np.where(np.isfinite(error), error, np.inf)):.3g}, allowed {limit:.3g})"
         if w.size <= 9:
-            return "values", f"values differ: expected {_show(w)}, got {_show(g)}"
+            return "values", f"values differ: expected {_show(w)}, got {_show(g)} {off}"
         where = np.unravel_index(int(np.argmax(np.where(np.isfinite(error), error, np.inf))), w.shape)
-        return "values", (f"values differ: at index {tuple(int(i) for i in where)} expected {w[where]:.6g}, "
-                          f"got {g[where]:.6g}")
+        return "values", (f"values differ: at index {tuple(int(i) for i in where)} expected {w[where]:.10g}, "
+                          f"got {g[where]:.10g} {off}")
     return None
 
 
 def _show(a):
-    return np.array2string(a.squeeze() if a.size > 1 else a.reshape(()), precision=4, suppress_small=True)
+    """An array on one line (hints are one line: array2string breaks a matrix into rows)."""
+    text = np.array2string(a.squeeze() if a.size > 1 else a.reshape(()), precision=4, suppress_small=True)
+    return " ".join(text.split())
 
 
 def judge(what, run, student, reference, mistakes, rtol=1e-5, atol=1e-6):
@@ -174,7 +185,12 @@ def judge(what, run, student, reference, mistakes, rtol=1e-5, atol=1e-6):
     differs from the reference on these inputs (else it would name a mistake that was not made).
     """
     want = run(reference)
-    got = run(student)
+    try:
+        got = run(student)
+    except (Failed, NotImplementedError):  # a verdict already, or "not attempted"
+        raise
+    except Exception as err:  # the student's code crashed on this case: say which one
+        raise StudentError(what) from err
     problem = difference(got, want, rtol, atol)
     if problem is None:
         return
@@ -238,8 +254,8 @@ def _same(a, b):
 def gradient(what, student, reference, make_args, wrt, rtol=1e-4, atol=1e-6):
     """Fail unless student(*args) keeps autograd working and gives the reference's gradient w.r.t. args[wrt].
 
-    A tensor output is reduced to the scalar ½ Σ out² (a scalar loss is used as it is), so the
-    gradient depends on every output value.
+    A tensor output is reduced to the scalar ½ Σ out² (a one-element loss, shape () or (1,), is used as
+    it is; its shape is judged elsewhere), so the gradient depends on every output value.
     """
     def grad_of(fn):
         args = make_args()
@@ -248,12 +264,12 @@ def gradient(what, student, reference, make_args, wrt, rtol=1e-4, atol=1e-6):
         if isinstance(out, dict):
             out = sum(0.5 * (v**2).sum() for v in out.values() if torch.is_tensor(v))
         if not torch.is_tensor(out):
-            kind = ("returns_none" if out is None else "numpy_for_tensor" if isinstance(out, np.ndarray)
+            kind = ("returns_none" if out is None else "numpy_for_tensor" if isinstance(out, (np.ndarray, np.generic))
                     else "number_for_tensor" if isinstance(out, (int, float)) else "wrong_type")
             raise Failed(f"{what}: {GENERIC[kind]}", kind)
         if not out.requires_grad:
             raise Failed(f"{what}: {GENERIC['detached']}", "detached")
-        scalar = out if out.dim() == 0 else 0.5 * (out**2).sum()
+        scalar = out.sum() if out.numel() == 1 else 0.5 * (out**2).sum()  # a loss of shape (1,) is still a loss
         (g,) = torch.autograd.grad(scalar, args[wrt])
         return g
 
@@ -302,6 +318,10 @@ def _ex01_preprocess(s, inputs):
 def _ex01_deprocess(s, inputs):
     cases = [(f"deprocess(preprocess(img)) for img of shape {tuple(img.shape)}, which should give img back",
               lambda f, x=_ref_pre(img): f(x.clone())) for img in _images(inputs)]
+    # During optimisation x leaves [0, 1]; deprocess must still invert preprocess exactly (no clipping).
+    img = 2.0 * _rand(38, 1, 3, 4, 5) - 0.5  # values in [−0.5, 1.5]
+    cases.append(("deprocess(preprocess(img)) for img with values outside [0, 1] (no clipping: img comes back)",
+                  lambda f, x=_ref_pre(img): f(x.clone())))
     judge_cases(cases, s.deprocess, _ref_de, mistakes_of("ex01", "deprocess"), rtol=1e-5, atol=1e-5)
 
 
@@ -461,13 +481,34 @@ def _ex05_autograd(s, inputs):
 
 
 def _ex05_style_loss(s, inputs):
-    vgg_x, vgg_a = inputs.vgg("cat", ["relu1_1", "relu2_1"]), inputs.vgg("astronaut", ["relu1_1", "relu2_1"])
+    """style_loss alone: the student's style_layer_loss is swapped for the reference while it runs, so a
+    wrong style_layer_loss is not blamed twice. ``features`` also holds a layer that is not a style layer
+    (as in style transfer, where the content layer comes along): the layers are those of ``targets``."""
+    vgg_x, vgg_a = inputs.vgg("cat", ["relu1_1", "relu1_2", "relu2_1"]), inputs.vgg("astronaut", ["relu1_1", "relu2_1"])
     targets = {l: gram.gram_matrix(F[0]) for l, F in vgg_a.items()}  # (N_l, N_l)
-    cases = [(f"style_loss(features, targets, weights={weights})",
+    cases = [(f"style_loss(features, targets, weights={weights}) with features of {sorted(vgg_x)}",
               lambda f, w=weights: f({k: v.clone() for k, v in vgg_x.items()}, dict(targets), None if w is None else dict(w)))
              for weights in ({"relu1_1": 0.75, "relu2_1": 0.25}, None)]
-    judge_cases(cases, s.style_loss, losses.style_loss, mistakes_of("ex05", "style_loss"), rtol=1e-4)
-    unchanged("style_loss", lambda: s.style_loss(vgg_x, targets, None), vgg_x, targets)
+    with _replaced(s, {"style_layer_loss": losses.style_layer_loss}):
+        judge_cases(cases, s.style_loss, losses.style_loss, mistakes_of("ex05", "style_loss"), rtol=1e-4)
+        unchanged("style_loss", lambda: s.style_loss(vgg_x, targets, None), vgg_x, targets)
+
+
+class _replaced:
+    """with _replaced(module, {name: fn}): the module's global ``name`` is ``fn`` inside the block (the
+    student's functions look their helpers up there when called), and its own value again afterwards."""
+
+    def __init__(self, module, replacements):
+        self.module, self.replacements = module, {k: v for k, v in replacements.items() if hasattr(module, k)}
+
+    def __enter__(self):
+        self.saved = {k: getattr(self.module, k) for k in self.replacements}
+        for k, v in self.replacements.items():
+            setattr(self.module, k, v)
+
+    def __exit__(self, *exc):
+        for k, v in self.saved.items():
+            setattr(self.module, k, v)
 
 
 # ----------------------------------------------------------------------------- ex06 total variation
@@ -515,7 +556,12 @@ def _trajectory(step, x0, state, steps, lr, extra, scale=1.0, grads=None):
     x, xs = x0.clone(), []
     for i in range(steps):
         g = grads[i] if grads is not None else scale * 2 * (x - _target())
-        x, state = step(x, g, state, lr, *extra)
+        x, new_state = step(x, g, state, lr, *extra)
+        if type(new_state) is not type(state):  # e.g. a tuple (m, s, t): fed back, it would crash the next step
+            raise Failed(f"step {i + 1} returns (x, {type(new_state).__name__}) instead of (x, {type(state).__name__}): "
+                         + ("return (x, AdamState(m, s, t))" if isinstance(state, optim.AdamState) else
+                            "return (x, v) with v the new velocity tensor"), "wrong_type")
+        state = new_state
         xs.append(x)
     return xs
 
@@ -551,15 +597,51 @@ def _ex07_unchanged(s, inputs):
 
 
 # ----------------------------------------------------------------------------- ex08 style transfer
-SMALL_RUN = dict(lr=0.02, content_weight=1.0, style_weight=1e3, content_layer="relu2_1", style_layers=("relu1_1", "relu2_1"))
+# The content layer is not a style layer (as relu4_2 is not in real use), so mixing up which features go
+# to which loss shows; relu1_2 lies inside the relu2_1 model the checks share.
+SMALL_RUN = dict(lr=0.02, content_weight=1.0, style_weight=1e3, content_layer="relu1_2", style_layers=("relu1_1", "relu2_1"))
+
+# The pieces ex08 imports from the student's earlier exercises, and nst_teach's reference for each.
+EX08_PIECES = (("ex01", "preprocess", _ref_pre), ("ex02", "extract_features", features.extract_features),
+               ("ex04", "content_loss", losses.content_loss), ("ex05", "style_loss", losses.style_loss),
+               ("ex07", "adam_step", optim.adam_step))
 
 
 def _ex08_reference(s, inputs):
     content, style = inputs.photo("cat"), inputs.photo("astronaut")
-    judge("style_transfer_by_hand(model, cat, astronaut, steps=4, lr=0.02, content_layer='relu2_1', "
-          "style_layers=('relu1_1', 'relu2_1')) → (x, losses)",
-          lambda f: f(inputs.model(), content.clone(), style.clone(), steps=4, **SMALL_RUN), s.style_transfer_by_hand,
-          transfer.style_transfer_by_hand, mistakes_of("ex08", "style_transfer_by_hand"), rtol=1e-3, atol=1e-4)
+
+    def compare():
+        judge("style_transfer_by_hand(model, cat, astronaut, steps=4, lr=0.02, content_layer='relu1_2', "
+              "style_layers=('relu1_1', 'relu2_1')) → (x, losses)",
+              lambda f: f(inputs.model(), content.clone(), style.clone(), steps=4, **SMALL_RUN), s.style_transfer_by_hand,
+              transfer.style_transfer_by_hand, mistakes_of("ex08", "style_transfer_by_hand"), rtol=1e-3, atol=1e-4)
+
+    try:
+        compare()
+    except (Failed, StudentError) as failure:
+        # Is ex08 itself wrong, or one of the student's earlier pieces it uses? Swap each for the reference.
+        used = [(e, name, ref) for e, name, ref in EX08_PIECES  # only functions of the student's own ex0N file
+                if str(getattr(getattr(s, name, None), "__module__", "")).startswith(f"{e}_")]
+        for exercise, name, ref in used:
+            if _passes(compare, s, {name: ref}):
+                raise Failed(f"your {exercise} {name} differs from the reference, and ex08 uses it: fix {exercise} "
+                             f"first (with nst_teach's {name}, your ex08 passes)", "earlier_exercise") from None
+        if len(used) > 1 and _passes(compare, s, {name: ref for _, name, ref in used}):
+            raise Failed(f"your {', '.join(e for e, _, _ in used)} pieces differ from the reference, and ex08 uses "
+                         "them: fix those exercises first (with nst_teach's, your ex08 passes)", "earlier_exercise") from None
+        if used and isinstance(failure, Failed):
+            raise Failed(f"{failure.hint} (ex08 uses your {', '.join(e for e, _, _ in used)}: check those pass first)",
+                         failure.mistake) from None
+        raise
+
+
+def _passes(compare, module, replacements):
+    try:
+        with _replaced(module, replacements):
+            compare()
+    except Exception:  # a verdict or a crash: not passing either way
+        return False
+    return True
 
 
 def _ex08_descends(s, inputs):

@@ -7,7 +7,9 @@ Instructor:  nst-teach grade --dir submissions/ --json > gradebook.json
              (submissions/ holds one folder per student, each with the ex*.py files)
 
 How grading runs. Each graded folder gets one fresh Python process (``python -m nst_teach.grading
---worker …``) that puts the folder first on ``sys.path``, imports the exercise files and runs the
+--worker …``, started in an empty temporary folder) that imports torch, then puts the student's folder
+first on ``sys.path`` (so a scratch file such as random.py there cannot shadow the standard library
+while torch loads), imports the exercise files and runs the
 checks of `nst_teach.checks` on them, exercise by exercise. Student code therefore never runs in the
 caller's process: an infinite loop, a crash, ``sys.exit()`` or a megabyte of prints cannot take the
 grader down, and nothing leaks from one student's folder into another's. The worker reports each
@@ -35,7 +37,6 @@ from .errors import NSTError
 DEFAULT_TIMEOUT = 60.0  # seconds per exercise; the reference solutions take < 2 s each
 STARTUP_TIMEOUT = 180.0  # seconds for the worker to import torch before its first exercise
 OUTPUT_LIMIT = 2000  # characters of a student's printed output kept in a record
-STATUSES = ("pass", "fail", "not attempted", "error", "timeout")
 
 
 @dataclass
@@ -46,7 +47,7 @@ class Record:
     exercise: str
     points: int
     max_points: int
-    status: str  # one of STATUSES
+    status: str  # "pass", "fail", "not attempted", "error" or "timeout"
     message: str  # the hint of the first failing check ("" when everything passes)
     details: list = field(default_factory=list)
     output: str = ""  # what the student's code printed (truncated)
@@ -166,7 +167,8 @@ def _grade_folder(folder, ids, timeout):
             with open(errors, "w+b") as stderr:
                 command = [sys.executable, "-m", "nst_teach.grading", "--worker", str(log), str(folder), *pending]
                 env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1"}
-                process = subprocess.Popen(command, cwd=folder, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                # cwd: `-m` puts the working folder first on sys.path, before torch is imported.
+                process = subprocess.Popen(command, cwd=tmp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                            stderr=stderr, env=env)
                 lost, current = _watch(process, folder, log, records, pending, timeout)
                 stderr.seek(0)
@@ -239,8 +241,8 @@ class _Capped(io.TextIOBase):
 
     def write(self, text):
         room = self.limit - sum(len(t) for t in self.kept)
-        if room > 0:
-            self.kept.append(text[:room])
+        if room > 0:  # a lone surrogate ("\ud800") cannot be written as UTF-8: keep it escaped
+            self.kept.append(text[:room].encode("utf-8", "backslashreplace").decode("utf-8"))
         self.total += len(text)
         return len(text)
 
@@ -299,19 +301,21 @@ def _run_checks(folder, spec, inputs):
 
 
 def _run_check(check, module, inputs, folder, number):
-    from .checks import Failed
+    from .checks import Failed, StudentError
     from .mistakes import GENERIC
 
     try:
         check.run(module, inputs)
     except Failed as failure:
         return _detail(check, "fail", failure.hint, failure.mistake)
+    except StudentError as err:  # the student's code raised on one of the check's inputs
+        return _detail(check, "error", f"{err}: {_describe(err.__cause__, folder)}")
     except NotImplementedError as err:
         other = re.search(r"Exercise (\d+)", str(err))
         if other and int(other.group(1)) != number:
             return _detail(check, "fail", f"uses your exercise {other.group(1)}, which is not attempted yet: do it first",
                            "not_attempted")
-        return _detail(check, "not attempted", GENERIC["not_attempted"], "not_attempted")
+        return _detail(check, "not attempted", _raised_in(err, folder) + GENERIC["not_attempted"], "not_attempted")
     except BaseException as err:  # the student's code raised (or called exit): report where, keep going
         if isinstance(err, KeyboardInterrupt):
             raise
@@ -323,6 +327,12 @@ def _run_check(check, module, inputs, folder, number):
 def _detail(check, status, message, mistake=None):
     return {"check": check.name, "points": 0, "max_points": check.points, "passed": False, "status": status,
             "message": message, "mistake": mistake}
+
+
+def _raised_in(err, folder):
+    """'momentum_step: ' — the student's function that raised ``err`` ("" if not raised in the folder)."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if Path(f.filename).parent == folder]
+    return f"{frames[-1].name}: " if frames and frames[-1].name != "<module>" else ""
 
 
 def _describe(err, folder):
@@ -363,7 +373,7 @@ def format_table(records):
     if len(students) > 1:
         return _class_table(records, students)
     rows = [("exercise", "points", "status", "message")]
-    rows += [(r.exercise, f"{r.points}/{r.max_points}", r.status, r.message) for r in records]
+    rows += [(r.exercise, f"{r.points}/{r.max_points}", r.status, r.message.replace("\n", " ")) for r in records]
     w0, w1, w2 = (max(len(row[i]) for row in rows) for i in range(3))
     lines = [f"{a:<{w0}}  {b:>{w1}}  {c:<{w2}}  {d}".rstrip() for a, b, c, d in rows]
     lines.insert(1, "-" * min(100, max(len(line) for line in lines)))
@@ -388,8 +398,11 @@ def _class_table(records, students):
 
 def format_record(record):
     """A few lines for one exercise: the verdict, then each check with ✓ / ✗ and its hint."""
-    lines = [f"{record.exercise}: {record.points}/{record.max_points} — {record.status}"]
-    if record.status in ("timeout",) or (record.message and not record.details):
+    from .checks import EXERCISES
+
+    title = f" ({EXERCISES[record.exercise].title})" if record.exercise in EXERCISES else ""
+    lines = [f"{record.exercise}{title}: {record.points}/{record.max_points} — {record.status}"]
+    if record.status == "timeout" or (record.message and not record.details):
         lines.append(f"  {record.message}")
     for d in record.details:
         mark = "✓" if d["passed"] else "✗"
@@ -417,10 +430,9 @@ def check(exercise, directory=None, timeout=DEFAULT_TIMEOUT):
     ``exercises/`` subfolder if the current folder has no exercise files (see `resolve_directory`).
     Same code path as ``nst-teach grade``: a fresh process, so edits are picked up without restarting.
     """
-    records = grade([exercise], directory, timeout)
-    if len(records) != 1:
+    if len(student_folders(resolve_directory(directory))) > 1:  # before grading anyone
         raise NSTError("that folder holds several students' folders: give one of them as directory=…")
-    record = records[0]
+    (record,) = grade([exercise], directory, timeout)
     try:
         from IPython import get_ipython
         from IPython.display import HTML, display

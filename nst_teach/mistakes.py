@@ -13,6 +13,8 @@ can make (found by looking at the result's type, dtype, shape, gradient, or the 
 from dataclasses import dataclass
 from typing import Callable
 
+import math
+
 import numpy as np
 import torch
 
@@ -57,6 +59,10 @@ _MEAN_BGR, _MEAN_RGB = CAFFE_MEAN_BGR, CAFFE_MEAN_BGR[::-1]
 
 
 # ----------------------------------------------------------------------------- ex01 preprocess
+def _preprocess_inverse(x):
+    return (x + _c(_MEAN_BGR, x)).flip(-3) / 255.0  # the right deprocess (Caffe)
+
+
 _EX01 = [
     ("pre_no_bgr", "preprocess", "RGB→BGR swap missing: Caffe's VGG was trained on BGR images, so channel 0 must be blue: "
      "flip the channel axis (img.flip(-3)) before subtracting the mean",
@@ -83,6 +89,9 @@ _EX01 = [
      lambda x: (x - _c(_MEAN_BGR, x)).flip(-3) / 255.0),
     ("de_no_255", "deprocess", "deprocess does not divide by 255: the result must be back in [0, 1]",
      lambda x: (x + _c(_MEAN_BGR, x)).flip(-3)),
+    ("de_clamped", "deprocess", "deprocess clips to [0, 1]: no clipping — during optimisation x leaves the image range, "
+     "and deprocess must give back exactly the image preprocess received",
+     lambda x: _preprocess_inverse(x).clamp(0.0, 1.0)),
     ("de_mean_rgb_order", "deprocess", "deprocess adds the mean in the wrong channel order: x is BGR, so add "
      "(103.939, 116.779, 123.68) *before* flipping back to RGB (or add it in R, G, B order after)",
      lambda x: (x.flip(-3) + _c(_MEAN_BGR, x)) / 255.0),
@@ -115,6 +124,12 @@ def _same_tensor(model, x, layers):
     return {name: ref[deepest] for name in layers}
 
 
+def _keras_names_missing(model, x, layers):
+    """Only the canonical names (relu2_1) are found; a Keras alias (block2_conv1) is left out."""
+    found = [name for name in layers if canonical_layer_name(name) == name]
+    return _features.extract_features(model, x, found) if found else {}
+
+
 _EX02 = [
     ("feat_before_relu", "extract_features", "you kept the convolution's output before its ReLU: relu1_1 (Keras block1_conv1) "
      "is the output *after* the ReLU; take the output of the layer with exactly the requested name",
@@ -130,6 +145,10 @@ _EX02 = [
     ("feat_canonical_keys", "extract_features", "the dict keys must be the names as given (asked for 'block2_conv1', return "
      "the key 'block2_conv1', not 'relu2_1')",
      lambda model, x, layers: {canonical_layer_name(k): v for k, v in _features.extract_features(model, x, layers).items()}),
+    ("feat_keras_not_translated", "extract_features", "Keras names such as 'block2_conv1' are not found: translate each "
+     "requested name with canonical_layer_name(name) ('block2_conv1' → 'relu2_1') to find its layer, and keep the name "
+     "as given for the key",
+     _keras_names_missing),
 ]
 
 
@@ -191,6 +210,9 @@ _EX03 = [
     ("corr_not_centred", "correlation_matrix", "no centring (that is the cosine similarity G_ij / sqrt(G_ii G_jj)): "
      "correlation normalises the *covariance*, whose rows have their mean subtracted",
      _errstate(lambda F: _scaled_corr(F @ F.T, np.sqrt(np.diagonal(F @ F.T))))),
+    ("corr_ddof_mixed", "correlation_matrix", "n and n − 1 mixed: np.cov divides by M − 1 but F.std() by M (ddof=0), "
+     "so the diagonal is M/(M − 1) instead of 1: take both from the same covariance, R_ij = C_ij / sqrt(C_ii · C_jj)",
+     _errstate(lambda F: _scaled_corr(np.cov(F), F.std(axis=1)))),
     ("corr_transposed", "correlation_matrix", "transposed: rows of F are the variables (filters); the result is N×N "
      "like np.corrcoef(F), not np.corrcoef(F.T)",
      _errstate(lambda F: np.corrcoef(F.T))),
@@ -218,17 +240,12 @@ _EX04 = [
 
 
 # ----------------------------------------------------------------------------- ex05 style loss
-def _layer_terms(F, A):
-    F = F[0] if F.dim() == 4 else F  # (N, H, W)
-    N, H, W = F.shape
-    G = _gram.gram_matrix(F)  # (N, N)
-    return G, A, N, H * W
-
-
 def _style_variant(formula):
+    """A wrong style_layer_loss(F, A) = formula(G, A, N, M), with G = F Fᵀ, N filters and M = H·W positions."""
     def variant(F, A):
-        G, A, N, M = _layer_terms(F, A)
-        return formula(G, A, N, M)
+        F = F[0] if F.dim() == 4 else F  # (N, H, W)
+        N, H, W = F.shape
+        return formula(_gram.gram_matrix(F), A, N, H * W)  # G: (N, N)
     return variant
 
 
@@ -292,7 +309,7 @@ _EX06 = [
 
 
 # ----------------------------------------------------------------------------- ex07 optimisers
-def _descent(step_update=None, record_after=False, update=True):
+def _descent(record_after=False, update=True):
     """A wrong `gradient_descent`: losses recorded after the step, or x never updated."""
     def loop(loss_fn, x0, lr, steps):
         x, losses = x0.detach().clone(), []
@@ -311,7 +328,8 @@ def _descent(step_update=None, record_after=False, update=True):
     return loop
 
 
-def _adam(bias_correction=True, eps_inside=False, count_steps=True, square=True, swap_betas=False, sqrt=True):
+def _adam(bias_correction=True, eps_inside=False, count_steps=True, square=True, swap_betas=False, sqrt=True,
+          eps_on_raw_s=False):
     def step(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):
         beta1, beta2 = betas[::-1] if swap_betas else betas
         t = state.t + 1
@@ -320,6 +338,8 @@ def _adam(bias_correction=True, eps_inside=False, count_steps=True, square=True,
         m_hat = m / (1 - beta1**t) if bias_correction else m
         s_hat = s / (1 - beta2**t) if bias_correction else s
         root = (s_hat + eps).sqrt() if eps_inside else (s_hat.sqrt() + eps if sqrt else s_hat + eps)
+        if eps_on_raw_s:  # the paper's "efficient" form: lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√s + ε)
+            root = (s.sqrt() + eps) / math.sqrt(1 - beta2**t)
         return x - lr * m_hat / root, _optim.AdamState(m, s, t if count_steps else state.t)
     return step
 
@@ -363,6 +383,10 @@ _EX07 = [
     ("adam_eps_inside_sqrt", "adam_step", "ε inside the square root: x − lr · m̂ / (√ŝ + ε), not √(ŝ + ε) "
      "(the difference shows when gradients are tiny)",
      _adam(eps_inside=True)),
+    ("adam_eps_on_raw_s", "adam_step", "ε added to √s instead of √ŝ (the Adam paper's 'efficient' form, with the bias "
+     "correction folded into the step size): x − lr · m̂ / (√ŝ + ε), ŝ = s / (1 − β₂ᵗ) (the difference shows when "
+     "gradients are tiny)",
+     _adam(eps_on_raw_s=True)),
     ("adam_t_not_incremented", "adam_step", "the step count t is not increased: return AdamState(m, s, t + 1), so the "
      "bias correction fades out",
      _adam(count_steps=False)),

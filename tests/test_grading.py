@@ -132,6 +132,8 @@ GENERIC_CASES = [
                          "    velocity.mul_(momentum).add_(grad)\n    return x - lr * velocity, velocity\n"),
     ("ex02", "detached", "import torch\nfrom nst_teach.features import extract_features as _ef\n"
                          "def extract_features(model, x, layers):\n    with torch.no_grad():\n        return _ef(model, x, layers)\n"),
+    ("ex04", "numpy_for_tensor", "import numpy as np\ndef content_loss(F, P):\n"
+                                 "    return 0.5 * np.sum((F.detach().numpy() - P.detach().numpy()) ** 2)\n"),  # np.float32
     ("ex05", "style_mean", f"import sys\nsys.path.insert(0, {str(WRONG_DIR)!r})\n"
                            "from wrong_ex05 import m_all_elements as style_layer_loss\n"),
 ]
@@ -169,6 +171,119 @@ def test_partly_attempted_exercise_fails_with_the_missing_function_named(tmp_pat
     adam = [d for d in record.details if "adam" in d["check"]]
     assert record.status == "fail" and record.points == record.max_points - sum(d["max_points"] for d in adam) - 1
     assert all(d["status"] == "not attempted" for d in adam)
+    assert all(d["message"].startswith("adam_step: not attempted yet") for d in adam)  # which function is missing
+
+
+# ----------------------------------------------------------------------------- bugs found in review
+@pytest.mark.ex04
+def test_a_loss_of_shape_1_gets_the_shape_hint_but_the_right_gradient(tmp_path, inputs):
+    (tmp_path / "ex04_content_loss.py").write_text("def content_loss(F, P):\n    return 0.5 * ((F - P) ** 2).sum().reshape(1)\n")
+    details = {d["check"]: d for d in grading.grade_here(tmp_path, "ex04", inputs).details}
+    assert details["gradient, inputs unchanged"]["passed"], details  # ∂L/∂F = F − P, not 2L (F − P)
+    assert details["hand example"]["mistake"] == "wrong_shape" and "(1,) instead of ()" in details["hand example"]["message"]
+
+
+@pytest.mark.ex07
+def test_adam_step_returning_a_tuple_state_is_told_to_return_an_adam_state(tmp_path, inputs):
+    source = SOLUTIONS["ex07"] + ("from nst_teach.optim import adam_step as _adam\n"
+                                  "def adam_step(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):\n"
+                                  "    x, new = _adam(x, grad, state, lr, betas, eps)\n    return x, (new.m, new.s, new.t)\n")
+    (tmp_path / "ex07_gradient_descent.py").write_text(source)
+    record = grading.grade_here(tmp_path, "ex07", inputs)
+    adam = [d for d in record.details if d["check"].startswith("adam_step")]
+    assert record.status == "fail" and all(d["status"] == "fail" and d["mistake"] == "wrong_type" for d in adam), adam
+    assert "returns (x, tuple) instead of (x, AdamState): return (x, AdamState(m, s, t))" in adam[0]["message"]
+
+
+@pytest.mark.ex06
+def test_a_crash_on_one_input_names_that_input(tmp_path, inputs):
+    (tmp_path / "ex06_tv_loss.py").write_text("def tv_loss(x):\n    dh = x[:, :, 1:, :] - x[:, :, :-1, :]\n"
+                                              "    dw = x[:, :, :, 1:] - x[:, :, :, :-1]\n    return (dh**2).sum() + (dw**2).sum()\n")
+    record = grading.grade_here(tmp_path, "ex06", inputs)
+    values = next(d for d in record.details if d["check"] == "random images and a photo")
+    assert record.status == "error" and values["status"] == "error"
+    assert values["message"].startswith("tv_loss(x) for x of shape (3, 4, 6): raised IndexError at ex06_tv_loss.py line 2")
+
+
+def test_value_hints_are_one_line_say_how_far_off_and_which_side_has_nan():
+    import numpy as np
+
+    from nst_teach.checks import difference
+
+    _, message = difference(2 * np.eye(3), np.eye(3), 1e-6, 1e-9)
+    assert "\n" not in message and "expected [[1. 0. 0.] [0. 1. 0.] [0. 0. 1.]]" in message
+    _, message = difference(np.array([19.64661]), np.array([19.64662]), 1e-9, 0.0)  # equal to 6 digits
+    assert "largest difference 1e-05, allowed 1.96e-08" in message
+    _, message = difference(np.full(20, 19.64661), np.full(20, 19.64662), 1e-9, 0.0)
+    assert "expected 19.64662, got 19.64661" in message
+    dead = np.array([[1.0, np.nan], [np.nan, np.nan]])  # np.corrcoef's answer when filter 2 never varies
+    _, message = difference(np.array([[1.0, 0.0], [0.0, 0.0]]), dead, 1e-6, 1e-9)
+    assert message.startswith("expected NaN at index (0, 1)") and message.endswith("got 0")
+    _, message = difference(dead, np.eye(2), 1e-6, 1e-9)
+    assert message == "NaN at index (0, 1), where 0 is expected"
+    table = grading.format_table([grading.Record("ex03", 0, 8, "fail", "values differ:\n[[1 2]\n [3 4]]")])
+    assert len(table.splitlines()) == 4  # header, rule, one row, total
+
+
+def _student_ex08(style_features):
+    """An ex08 written from the template, built on the student's own ex01, ex02, ex04, ex05, ex07."""
+    return (
+        "import torch\nfrom ex01_preprocess import preprocess\nfrom ex02_features import extract_features\n"
+        "from ex04_content_loss import content_loss\nfrom ex05_style_loss import style_loss\n"
+        "from ex07_gradient_descent import AdamState, adam_step\nfrom nst_teach.gram import gram_matrix\n"
+        "def style_transfer_by_hand(model, content, style, *, steps, lr, content_weight, style_weight, content_layer,\n"
+        "                           style_layers):\n"
+        "    with torch.no_grad():\n"
+        "        P = extract_features(model, preprocess(content), [content_layer])[content_layer]\n"
+        "        A = {l: gram_matrix(F[0]) for l, F in extract_features(model, preprocess(style), list(style_layers)).items()}\n"
+        "    x, state, losses = content.clone(), AdamState.zeros_like(content), []\n"
+        "    for _ in range(steps):\n"
+        "        x.requires_grad_(True)\n"
+        "        F = extract_features(model, preprocess(x), [content_layer, *style_layers])\n"
+        f"        L = content_weight * content_loss(F[content_layer], P) + style_weight * style_loss({style_features}, A)\n"
+        "        losses.append(L.item())\n"
+        "        (g,) = torch.autograd.grad(L, x)\n"
+        "        x, state = adam_step(x.detach(), g, state, lr)\n"
+        "        x = x.clamp(0, 1)\n"
+        "    return x, losses\n")
+
+
+STYLE_LAYER_LOSS = ("def style_layer_loss(F, A):\n    F = F[0]\n    N, M = F.shape[0], F.shape[1] * F.shape[2]\n"
+                    "    G = F.reshape(N, M) @ F.reshape(N, M).T\n    return ((G - A) ** 2).sum() / (4 * N**2 * M**2)\n")
+
+
+@pytest.mark.ex08
+def test_style_loss_over_all_features_is_caught_and_ex08_blames_ex05(tmp_path, inputs):
+    """style_loss iterating over `features` (not `targets`), with an ex08 that hands it every feature
+    (the content layer too): a check whose content layer is also a style layer would pass both."""
+    over_features = STYLE_LAYER_LOSS + ("def style_loss(features, targets, weights=None):\n"
+                                        "    return sum((weights[l] if weights else 1 / len(features)) * "
+                                        "style_layer_loss(features[l], targets[l]) for l in features)\n")
+    write_solutions(tmp_path, {"ex05": over_features, "ex08": _student_ex08("F")})
+    ex05 = grading.grade_here(tmp_path, "ex05", inputs)
+    assert ex05.status in ("fail", "error") and not next(d for d in ex05.details if d["check"] == "style_loss: layer weights")["passed"]
+    ex08 = grading.grade_here(tmp_path, "ex08", inputs)
+    assert ex08.points == 0 and "your ex05 style_loss differs from the reference" in ex08.message
+    assert "fix ex05 first" in ex08.message
+
+
+@pytest.mark.ex08
+def test_ex08_names_the_earlier_exercise_at_fault_or_lists_the_ones_it_uses(tmp_path, inputs):
+    # ex05 with the 4 missing from E_l: blamed in ex05's style_layer_loss checks only, and named by ex08.
+    no_4 = STYLE_LAYER_LOSS.replace("(4 * N**2", "(N**2") + (
+        "def style_loss(features, targets, weights=None):\n    weights = weights or {l: 1 / len(targets) for l in targets}\n"
+        "    return sum(weights[l] * style_layer_loss(features[l], A) for l, A in targets.items())\n")
+    good = _student_ex08("{l: F[l] for l in style_layers}")
+    write_solutions(tmp_path / "a", {"ex05": no_4, "ex08": good})
+    ex05 = {d["check"]: d for d in grading.grade_here(tmp_path / "a", "ex05", inputs).details}
+    assert ex05["style_loss: layer weights"]["passed"] and ex05["hand example"]["mistake"] == "style_missing_4"
+    ex08 = grading.grade_here(tmp_path / "a", "ex08", inputs)
+    assert ex08.points < ex08.max_points and "your ex05 style_loss differs from the reference" in ex08.message
+    # ex08 itself wrong (no clamp) on the student's own, correct ex04: the hint, plus what ex08 relies on.
+    own_ex04 = "def content_loss(F, P):\n    return 0.5 * ((F - P) ** 2).sum()\n"
+    write_solutions(tmp_path / "b", {"ex04": own_ex04, "ex08": good.replace("        x = x.clamp(0, 1)\n", "")})
+    ex08 = grading.grade_here(tmp_path / "b", "ex08", inputs)  # SOLUTIONS' ex01 defines its own functions too
+    assert "x = x.clamp(0, 1)" in ex08.message and ex08.message.endswith("(ex08 uses your ex01, ex04: check those pass first)")
 
 
 @pytest.mark.ex08
@@ -192,6 +307,15 @@ def test_missing_function_and_syntax_error_are_reported(tmp_path, inputs):
 
 
 # ----------------------------------------------------------------------------- the subprocess path
+def test_scratch_files_and_odd_characters_in_the_students_folder_do_not_stop_grading(tmp_path):
+    write_solutions(tmp_path)
+    (tmp_path / "random.py").write_text("x = 1\n")  # would shadow the standard module while torch is imported
+    (tmp_path / "ex06_tv_loss.py").write_text(SOLUTIONS["ex06"] + "print('\\ud800')\n")  # a lone surrogate
+    records = grading.grade(["ex04", "ex06"], tmp_path, timeout=30)
+    assert [(r.status, r.points) for r in records] == [("pass", 4), ("pass", 4)], records
+    assert records[1].output == "\\ud800\n"  # escaped: the record can be written as UTF-8
+
+
 FAULTY = {
     "ex01_preprocess.py": "def preprocess(img):\n    scale = 255\n    return img * scale / 0 if False else 1 / 0\n"
                           "def deprocess(x):\n    return 1 / 0\n",
@@ -209,7 +333,8 @@ def test_raising_hanging_crashing_wrong_type_and_chatty_code_is_reported(tmp_pat
         (tmp_path / name).write_text(source)
     records = {r.exercise: r for r in grading.grade(["ex01", "ex03", "ex04", "ex05", "ex06"], tmp_path, timeout=3)}
     assert records["ex01"].status == "error"
-    assert records["ex01"].message == "raised ZeroDivisionError at ex01_preprocess.py line 3: division by zero"
+    assert records["ex01"].message == ("preprocess(orange pixel RGB (1, 0.5, 0)): raised ZeroDivisionError at "
+                                       "ex01_preprocess.py line 3: division by zero")  # which input, then where
     assert records["ex03"].status == "timeout" and records["ex03"].message.startswith("timed out after 3 s")
     assert records["ex04"].status == "fail" and "returns a str where a torch tensor is expected" in records["ex04"].message
     assert records["ex05"].status == "error" and "ended the grading process (exit code 3)" in records["ex05"].message
@@ -263,8 +388,16 @@ def test_format_table_lists_each_exercise_and_the_total():
 def test_check_uses_the_grading_path_and_prints_the_verdict(solutions, capsys):
     record = grading.check("ex04", directory=solutions)
     assert isinstance(record, grading.Record) and record.status == "pass"
-    assert capsys.readouterr().out.startswith("ex04: 4/4 — pass")
+    assert capsys.readouterr().out.startswith("ex04 (content loss): 4/4 — pass")
     assert "ex04: 4/4" in grading._record_html(record) and "✓ hand example" in grading._record_html(record)
+
+
+def test_check_refuses_a_class_folder_before_grading_anyone(tmp_path, monkeypatch):
+    write_solutions(tmp_path / "alice")
+    write_solutions(tmp_path / "bob")
+    monkeypatch.setattr(grading, "_grade_folder", lambda *args: pytest.fail("graded a student"))
+    with pytest.raises(NSTError, match="several students"):
+        grading.check("ex04", directory=tmp_path)
 
 
 def test_default_directory_is_here_or_exercises(tmp_path, monkeypatch):

@@ -18,8 +18,8 @@ import torch
 def tv_loss(x):
     """L_tv = Σ (x_{i+1,j} − x_{i,j})² + Σ (x_{i,j+1} − x_{i,j})²: squared differences of neighbours.
 
-    x: image [B, C, H, W] (any scale). Returns a scalar tensor. Hint: x[..., 1:, :] − x[..., :-1, :]
-    are the vertical differences, (B, C, H−1, W).
+    x: image [B, C, H, W] or [C, H, W] (any scale); index with `...` so both work. Returns a scalar
+    tensor. Hint: x[..., 1:, :] − x[..., :-1, :] are the vertical differences, (…, H−1, W).
     """
     # TODO: Exercise 6 — implement this.
     raise NotImplementedError("Exercise 6: not attempted yet")

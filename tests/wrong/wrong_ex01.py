@@ -19,4 +19,5 @@ WRONG = {
     "de_mean_sign": {"deprocess": lambda x: ((x - MEAN_BGR) / 255).flip(-3)},
     "de_no_255": {"deprocess": lambda x: (x + MEAN_BGR).flip(-3)},
     "de_mean_rgb_order": {"deprocess": lambda x: (x.flip(-3) + MEAN_BGR) / 255},
+    "de_clamped": {"deprocess": lambda x: torch.clamp(((x + MEAN_BGR) / 255).flip(-3), 0, 1)},  # "to be safe"
 }

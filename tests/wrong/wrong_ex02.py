@@ -57,10 +57,23 @@ def canonical_keys(model, x, layers):
     return out
 
 
+def keras_not_translated(model, x, layers):
+    """Compares the layer names as given, so 'block2_conv1' is never found."""
+    out = {}
+    for name, layer in model.layers.named_children():
+        x = layer(x)
+        if name in layers:
+            out[name] = x
+        if len(out) == len(layers):
+            break
+    return out
+
+
 WRONG = {
     "feat_before_relu": {"extract_features": before_relu},
     "feat_one_layer_late": {"extract_features": one_layer_late},
     "feat_same_tensor": {"extract_features": same_tensor},
     "feat_preprocessed_again": {"extract_features": preprocessed_again},
     "feat_canonical_keys": {"extract_features": canonical_keys},
+    "feat_keras_not_translated": {"extract_features": keras_not_translated},
 }

@@ -18,6 +18,11 @@ def corr_not_centred(F):
     return G / np.sqrt(np.outer(np.diag(G), np.diag(G)))
 
 
+def corr_ddof_mixed(F):
+    s = F.std(axis=1)  # ddof=0, while np.cov uses ddof=1
+    return np.cov(F) / np.outer(s, s)
+
+
 def cov_wrong_axis(F):
     Fc = F - F.mean(axis=0)
     return Fc @ Fc.T / (F.shape[1] - 1)
@@ -38,4 +43,5 @@ WRONG = {
     "corr_by_variance": {"correlation_matrix": corr_by_variance},
     "corr_not_centred": {"correlation_matrix": corr_not_centred},
     "corr_transposed": {"correlation_matrix": lambda F: np.corrcoef(F.T)},
+    "corr_ddof_mixed": {"correlation_matrix": corr_ddof_mixed},
 }

@@ -1,5 +1,7 @@
 """Exercise 7 (gradient descent, momentum, Adam) done wrong."""
 
+import math
+
 import torch
 
 from nst_teach.optim import AdamState, gradient_descent_step
@@ -44,6 +46,16 @@ def adam(no_bias=False, eps_inside=False, keep_t=False, abs_grad=False, swap=Fal
     return adam_step
 
 
+def adam_efficient(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):
+    """Kingma & Ba's 'efficient version': the bias correction goes into the step size, ε onto √s."""
+    b1, b2 = betas
+    t = state.t + 1
+    m = b1 * state.m + (1 - b1) * grad
+    s = b2 * state.s + (1 - b2) * grad**2
+    step = lr * math.sqrt(1 - b2**t) / (1 - b1**t)
+    return x - step * m / (torch.sqrt(s) + eps), AdamState(m, s, t)
+
+
 def momentum(ema=False, old=False, ignored=False, plus=False):
     def momentum_step(x, grad, velocity, lr, momentum=0.9):
         v = grad if ignored else (momentum * velocity + (1 - momentum) * grad if ema else momentum * velocity + grad)
@@ -68,4 +80,5 @@ WRONG = {
     "adam_abs_not_square": {"adam_step": adam(abs_grad=True)},
     "adam_betas_swapped": {"adam_step": adam(swap=True)},
     "adam_no_sqrt": {"adam_step": adam(no_sqrt=True)},
+    "adam_eps_on_raw_s": {"adam_step": adam_efficient},
 }
