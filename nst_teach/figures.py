@@ -143,13 +143,13 @@ def figure_failure_case(setup):
 
 
 def figure_colour_preservation(setup):
-    """Lesson 8: the plain result, luminance-only transfer, and transfer from a colour-matched style."""
+    """Lesson 8: the plain result, luminance-only transfer (simplified: Y swapped after the run), and transfer from a colour-matched style."""
     content, style = setup.image(CONTENT), setup.image(STYLE)
     plain = setup.transfer().image
     matched_style = match_colour_histogram(style, content)
     matched = style_transfer(content, matched_style, model=setup.model, steps=setup.steps).image
     return viz.image_grid([content, plain, preserve_colours(plain, content), matched_style, matched],
-                          titles=["content", "plain transfer", "luminance only", "style, colour-matched", "transfer from it"],
+                          titles=["content", "plain transfer", "luminance only (simplified)", "style, colour-matched", "transfer from it"],
                           ncols=5, size=2.8, title="Keeping the photo's colours")
 
 
