@@ -186,20 +186,22 @@ def test_lbfgsb_finds_the_clipped_optimum_and_respects_bounds():
     torch.testing.assert_close(x, t.clamp(0, 1), atol=1e-5, rtol=0)
 
 
+def rosenbrock_f_and_grad(x):
+    """lbfgsb's interface: (f as a float, ∂f/∂x shaped like x)."""
+    x = x.detach().requires_grad_(True)
+    f = rosenbrock(x.double())
+    f.backward()
+    return f.item(), x.grad
+
+
 def test_lbfgsb_stops_when_the_callback_says_so():
     calls = []
-
-    def f_and_grad(x):
-        x = x.detach().requires_grad_(True)
-        f = rosenbrock(x.double())
-        f.backward()
-        return f.item(), x.grad
 
     def on_iteration(x):
         calls.append(x)
         return len(calls) == 3
 
-    x = lbfgsb(f_and_grad, torch.full((1, 1, 2, 2), 0.2), steps=100, on_iteration=on_iteration)
+    x = lbfgsb(rosenbrock_f_and_grad, torch.full((1, 1, 2, 2), 0.2), steps=100, on_iteration=on_iteration)
     assert len(calls) == 3
     torch.testing.assert_close(x, calls[-1])  # the returned image is the iterate we stopped at
 
@@ -207,11 +209,5 @@ def test_lbfgsb_stops_when_the_callback_says_so():
 def test_lbfgsb_respects_the_step_budget():
     calls = []
 
-    def f_and_grad(x):
-        x = x.detach().requires_grad_(True)
-        f = rosenbrock(x.double())
-        f.backward()
-        return f.item(), x.grad
-
-    lbfgsb(f_and_grad, torch.full((1, 1, 2, 2), 0.2), steps=4, on_iteration=lambda z: calls.append(z) and False)
+    lbfgsb(rosenbrock_f_and_grad, torch.full((1, 1, 2, 2), 0.2), steps=4, on_iteration=lambda z: calls.append(z) and False)
     assert 1 <= len(calls) <= 4
