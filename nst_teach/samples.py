@@ -12,7 +12,6 @@ simply never read again.
 """
 
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from PIL import Image
 
 from nst_teach import styles
 from nst_teach.errors import NSTError
+from nst_teach.images import atomic_write
 
 CACHE_VERSION = "v1"
 STYLE_SIZE, STYLE_SEED = 512, 0
@@ -77,9 +77,8 @@ def default_cache_dir():
 def sample_path(name, cache_dir=None):
     """Path of the sample's PNG file in `cache_dir` (default: `default_cache_dir()`).
 
-    The first call renders the image and writes it; later calls just return the path. The file
-    is written under a temporary name in the same directory and then renamed with `os.replace`,
-    which is atomic: a crash or a parallel run never leaves a half-written PNG behind.
+    The first call renders the image and writes it (atomically, see `images.atomic_write`); later
+    calls just return the path.
     """
     if not is_sample(name):
         raise NSTError(f"unknown sample {name!r}: choose one of {', '.join(_names())} "
@@ -88,11 +87,14 @@ def sample_path(name, cache_dir=None):
     path = folder / f"{name}-{CACHE_VERSION}.png"
     if path.exists():
         return path
+    pixels = sample_array(name)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        _write_png_atomically(sample_array(name), path)
-    except OSError as err:
-        raise NSTError(f"cannot write sample {name!r} to {folder} ({err.strerror}): "
+        # Atomic (temporary file, then rename): a crash or a parallel run never leaves half a PNG.
+        atomic_write(path, lambda tmp: Image.fromarray(pixels).save(tmp, format="PNG"))
+    except (OSError, NSTError) as err:
+        reason = err.strerror if isinstance(err, OSError) else "not writable"
+        raise NSTError(f"cannot write sample {name!r} to {folder} ({reason}): "
                        "set NST_TEACH_CACHE to a writable directory") from err
     return path
 
@@ -132,15 +134,3 @@ def _as_rgb_uint8(pixels):
     if pixels.ndim == 2:
         pixels = np.stack([pixels] * 3, axis=-1)  # (H, W) → (H, W, 3)
     return np.ascontiguousarray(pixels[..., :3], dtype=np.uint8)
-
-
-def _write_png_atomically(pixels, path):
-    """Save pixels as PNG at `path` via a temporary file in the same folder and `os.replace`."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".png")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            Image.fromarray(pixels).save(file, format="PNG")
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
