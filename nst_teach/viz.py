@@ -153,6 +153,8 @@ def select_channels(F, channels=16, order="most_active"):
 
     F: [1, N, H, W] or [N, H, W]. Mean activation of channel i = (1/M) Σ_k F_ik.
     """
+    if not isinstance(channels, int) or channels < 1:
+        raise NSTError(f"channels must be a whole number ≥ 1, got {channels!r}: e.g. --channels 16")
     F = F[0] if F.dim() == 4 else F
     n = min(channels, F.shape[0])
     if order == "first":

@@ -130,6 +130,13 @@ def test_gif_equal_to_output(capsys, tmp_path, photo):
     assert_usage_error(code, err, ".gif")
 
 
+@pytest.mark.parametrize("channels", ["0", "-3"])
+def test_features_needs_at_least_one_channel(capsys, tmp_path, photo, channels):
+    code, _, err = run(capsys, "features", photo, "--layers", "relu1_1", "-o", tmp_path / "g.png", "--size", 64, "--channels", channels)
+    assert_usage_error(code, err, "channels", "≥ 1")
+    assert not (tmp_path / "g.png").exists()
+
+
 def test_features_unknown_layer(capsys, tmp_path):
     code, _, err = run(capsys, "features", "cat", "--layers", "relu1_1,conv9_9", "-o", tmp_path / "g.png")
     assert_usage_error(code, err, "conv9_9")
