@@ -96,9 +96,12 @@ def cmd_transfer(args):
     content = load_image(args.content, config.size)
     style = load_image(args.style, config.size)
     frames, every = [content.clone()], max(1, config.steps // 40)
-    bar = tqdm(total=config.steps, desc="stylising", unit="step", dynamic_ncols=True)
+    bars = []  # the progress bar, opened at the first step: an error while loading leaves no half-drawn bar
 
     def progress(step, image, losses):
+        if not bars:
+            bars.append(tqdm(total=config.steps, desc="stylising", unit="step", dynamic_ncols=True))
+        bar = bars[0]
         bar.set_postfix(content=f"{losses['content']:.3g}", style=f"{losses['style']:.3g}", total=f"{losses['total']:.3g}", refresh=False)
         bar.update(1)  # one redraw per step, with the new losses
         if args.gif and step % every == 0:
@@ -108,11 +111,13 @@ def cmd_transfer(args):
     try:
         result = style_transfer(content, style, config=config, callback=progress)
     except TransferInterrupted as stop:
-        bar.close()
+        for bar in bars:
+            bar.close()
         save_image(stop.result.image, args.output)
         print(f"interrupted after {len(stop.result.history)} steps: saved the current image to {args.output}", file=sys.stderr)
         return EXIT_INTERRUPTED
-    bar.close()
+    for bar in bars:
+        bar.close()
     save_image(result.image, args.output)
     written = [args.output]
     if args.gif:

@@ -74,6 +74,7 @@ class TransferConfig:
                 raise NSTError(f"{name} must be a number ≥ 0, got {value!r}: e.g. --{name.replace('_', '-')} {getattr(TransferConfig, name):g}")
         if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):
             raise NSTError(f"learning rate must be > 0, got {self.lr!r}")
+        self._check_device()
         if not torch.is_tensor(self.init) and self.init not in INITS:
             raise NSTError(f"unknown init {self.init!r}: use content, noise, style or an image tensor")
         if not self.content_layers or not self.style_layers:
@@ -86,6 +87,16 @@ class TransferConfig:
             if any(not (math.isfinite(w) and w >= 0) for w in self.style_layer_weights):
                 raise NSTError("style layer weights must be numbers ≥ 0")
         return self
+
+    def _check_device(self):
+        if self.device is None:
+            return
+        try:
+            kind = torch.device(self.device).type
+        except (RuntimeError, TypeError):
+            raise NSTError(f"unknown device {self.device!r}: use cpu or cuda (or leave it out to pick automatically)") from None
+        if kind == "cuda" and not torch.cuda.is_available():
+            raise NSTError("no CUDA GPU is available here: use --device cpu (or leave it out to pick automatically)")
 
     def learning_rate(self, first_grad=None):
         """η for this run: the given lr, the default, or (gd, momentum) one set from ∇L at x₀."""

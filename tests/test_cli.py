@@ -96,6 +96,20 @@ def test_negative_weights(capsys, tmp_path, photo, option):
     assert_usage_error(code, err, "≥ 0")
 
 
+def test_unknown_device(capsys, tmp_path, photo):
+    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", tmp_path / "o.png", "--device", "banana")
+    assert_usage_error(code, err, "unknown device", "cpu")
+
+
+def test_cuda_without_a_gpu(capsys, tmp_path, photo):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", tmp_path / "o.png", "--device", "cuda")
+    assert_usage_error(code, err, "no CUDA GPU", "--device cpu")
+
+
 def test_zero_steps(capsys, tmp_path, photo):
     code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", tmp_path / "o.png", "--steps", "0")
     assert_usage_error(code, err, "steps", "positive")
