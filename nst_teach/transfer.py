@@ -10,7 +10,9 @@ Keeping the image displayable. The optimisation variable is the RGB image x ∈ 
 we *project* x back onto the box: x ← clip(x, 0, 1). This is projected gradient descent: the image is
 valid at every step, so what you see in the progress GIF, and the losses we report, are those of the
 picture that gets saved. Without it, the unconstrained optimum drifts outside [0, 1] and clipping
-only at save time changes the picture after the fact (its style loss rose 5.7× in our measurement).
+only at save time changes the picture after the fact. Measured on cat + starry_night, 256 px, 100
+iterations: torch's unbounded L-BFGS left 2.5% of the values outside [0, 1], and clipping them raised
+the style loss 1.9×; L-BFGS-B inside the box reached the same total loss (6.19e10 vs 6.21e10).
 A sigmoid parametrisation would also bound x, but it flattens the gradient near black and white.
 """
 
