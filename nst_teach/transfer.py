@@ -6,9 +6,10 @@ is small: F, P at the content layer(s) (relu4_2 by default), E_l at the style la
 relu5_1), exactly as in Gatys et al. (2016); see `nst_teach.losses` for each term.
 
 Keeping the image displayable. The optimisation variable is the RGB image x ∈ [0, 1]^{3×H×W} itself
-(`preprocess` is applied inside the loss, so autograd goes through it). After every optimiser step
-we *project* x back onto the box: x ← clip(x, 0, 1). This is projected gradient descent: the image is
-valid at every step, so what you see in the progress GIF, and the losses we report, are those of the
+(`preprocess` is applied inside the loss, so autograd goes through it), and it stays in the box
+[0, 1] at every step: the default L-BFGS-B treats each pixel's range as a bound (`optim.lbfgsb`),
+and gradient descent, momentum and Adam *project* after every step, x ← clip(x, 0, 1) (projected
+gradient descent). So what you see in the progress GIF, and the losses we report, are those of the
 picture that gets saved. Without it, the unconstrained optimum drifts outside [0, 1] and clipping
 only at save time changes the picture after the fact. Measured on cat + starry_night, 256 px, 100
 iterations: torch's unbounded L-BFGS left 2.5% of the values outside [0, 1], and clipping them raised
