@@ -145,17 +145,21 @@ def atomic_write(path, write):
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")
 
 
-def check_output_path(path, suffixes=IMAGE_SUFFIXES):
-    """Fail early (before a long run) if ``path`` has an unsupported suffix or cannot be written."""
+def _check_suffix(path, suffixes):
     suffix = Path(path).suffix.lower()
     if suffix not in suffixes:
         raise NSTError(f"unsupported output format {suffix or '(none)'!r} for {path}: end the file name with {' or '.join(suffixes[:2])}")
+
+
+def check_output_path(path, suffixes=IMAGE_SUFFIXES):
+    """Fail early (before a long run) if ``path`` has an unsupported suffix or cannot be written."""
+    _check_suffix(path, suffixes)
     check_writable(path)
 
 
 def save_image(img, path):
     """Save a [1, 3, H, W] tensor in [0, 1] (or a PIL image) to ``path``, atomically. Format from the suffix."""
-    check_output_path(path)
+    _check_suffix(path, IMAGE_SUFFIXES)  # atomic_write checks that the path can be written
     pil = img if isinstance(img, Image.Image) else to_pil(img)
     fmt = Image.registered_extensions()[Path(path).suffix.lower()]
     return atomic_write(path, lambda tmp: pil.save(tmp, format=fmt))
@@ -166,7 +170,7 @@ def save_gif(frames, path, duration_ms=80):
 
     The last frame is held three times as long, so the result stays on screen before the loop restarts.
     """
-    check_output_path(path, (".gif",))
+    _check_suffix(path, (".gif",))
     if not frames:
         raise NSTError("no frames to save: run at least one step")
     pils = [f if isinstance(f, Image.Image) else to_pil(f) for f in frames]
