@@ -532,6 +532,7 @@ LESSON_6 = [
     params("""
     SIZE = 128  # pixels, for the style-transfer comparison
     STEPS = 40  # steps per optimiser
+    SCALES = (1,)  # one scale, the classic algorithm (lesson 8: coarse to fine, the tool's default)
     TOY_STEPS = 40  # steps on the 2-parameter toy problem
     """),
     setup(),
@@ -640,10 +641,10 @@ LESSON_6 = [
     print(f"mean |∂L/∂x| at the start: {scale:.2e}  → gradient descent needs η ≈ 0.01 / {scale:.1e}")
 
     # nst_teach's default η: for gd and momentum it is set from the first gradient so that the first
-    # step moves a pixel by ~0.01 (0.001); Adam has a fixed η; L-BFGS-B needs none (None).
+    # step moves a pixel by ~0.01 (0.001); Adam has a fixed η; L-BFGS needs none (None).
     lrs = {name: TransferConfig(optimizer=name).learning_rate(x.grad) for name in ("gd", "momentum", "adam", "lbfgs")}
     print("η:", ", ".join(f"{name} {'none (line search)' if lr is None else f'{lr:.2e}'}" for name, lr in lrs.items()))
-    results = {name: nt.style_transfer(content, style, optimizer=name, lr=lr, steps=STEPS, model=model) for name, lr in lrs.items()}
+    results = {name: nt.style_transfer(content, style, optimizer=name, lr=lr, steps=STEPS, scales=SCALES, model=model) for name, lr in lrs.items()}
     for name, r in results.items():
         print(f"{name:9s} final total loss {r.history[-1]['total']:.3e}   {1000 * r.seconds / len(r.history):6.0f} ms per step")
     viz.loss_curves(results, keys=["total"], title="Style transfer: total loss per step")
@@ -652,7 +653,7 @@ LESSON_6 = [
     viz.image_grid([r.image for r in results.values()], list(results), ncols=4, title=f"After {STEPS} steps")
     """),
     md("""
-    L-BFGS-B's steps cost a bit more (its line search sometimes evaluates the loss twice) but it gets
+    L-BFGS's steps cost a bit more (its line search sometimes evaluates the loss twice) but it gets
     much further per step — which is why Gatys et al. and `nst_teach.style_transfer` use it by default.
     """),
     *your_turn(7, "gradient_descent", "Write the plain gradient-descent loop $x \\leftarrow x - \\eta\\nabla f(x)$."),
@@ -678,7 +679,8 @@ LESSON_7 = [
     """),
     params("""
     SIZE = 128  # pixels (eight runs: about 2–3 minutes on a 2-core CPU)
-    STEPS = 60  # L-BFGS-B steps per run
+    STEPS = 60  # L-BFGS steps per run
+    SCALES = (1,)  # one scale, the classic algorithm (lesson 8: coarse to fine, the tool's default)
     """),
     setup(),
     md(r"""
@@ -688,14 +690,15 @@ LESSON_7 = [
     \;(+\,\lambda_\text{tv}\,\mathcal{L}_\text{tv}(x))$$
 
     with the content from `relu4_2` and the style from `relu1_1 … relu5_1` ($w_l = 1/5$). We start from
-    the photo and let L-BFGS-B move the pixels, keeping them in $[0, 1]$.
+    the photo and let L-BFGS move the pixels; it measures the loss of the clipped image
+    $\mathrm{clip}(x, 0, 1)$, the one that will be saved.
     """),
     code("""
     model = nt.load_vgg19(last_layer="relu5_1")
     content, style = nt.load_image("cat", SIZE), nt.load_image("starry_night", SIZE)
 
     frames, record = viz.animation_frames(every=max(1, STEPS // 12))
-    result = nt.style_transfer(content, style, steps=STEPS, model=model, callback=record)
+    result = nt.style_transfer(content, style, steps=STEPS, scales=SCALES, model=model, callback=record)
     print(f"α = {result.config.content_weight:g}, β = {result.config.style_weight:g}: "
           f"{len(result.history)} steps in {result.seconds:.1f} s, status {result.status}")
     viz.panel(content, style, result.image)
@@ -718,7 +721,7 @@ LESSON_7 = [
     BETAS = [1e-1, 1e0, 1e1, 1e2]
     # β = 10 is the default: that run is `result` above, so it is reused rather than computed again.
     sweep = {beta: result if beta == result.config.style_weight else
-             nt.style_transfer(content, style, style_weight=beta, steps=STEPS, model=model) for beta in BETAS}
+             nt.style_transfer(content, style, style_weight=beta, steps=STEPS, scales=SCALES, model=model) for beta in BETAS}
     print(f"{'style_weight':>12} {'steps':>6} {'total_loss':>12} {'style_loss':>12} {'content_loss':>12}")
     for beta, r in sweep.items():
         h = r.history[-1]
@@ -735,8 +738,8 @@ LESSON_7 = [
     final losses of the two runs printed below.
     """),
     code("""
-    shallow = nt.style_transfer(content, style, content_layers=("relu2_2",), steps=STEPS, model=model)
-    from_noise = nt.style_transfer(content, style, init="noise", steps=STEPS, model=model)
+    shallow = nt.style_transfer(content, style, content_layers=("relu2_2",), steps=STEPS, scales=SCALES, model=model)
+    from_noise = nt.style_transfer(content, style, init="noise", steps=STEPS, scales=SCALES, model=model)
     for label, r in [("from photo", result), ("from noise", from_noise)]:
         h = r.history[-1]
         print(f"content relu4_2, {label}: content {h['content']:.3e}  style {h['style']:.3e}  total {h['total']:.3e}")
@@ -753,7 +756,7 @@ LESSON_7 = [
     code("""
     start_tv = nt.tv_loss(content).item()
     tv_weight = 0.01 * result.config.style_weight * result.history[0]["style"] / start_tv
-    smooth = nt.style_transfer(content, style, tv_weight=tv_weight, steps=STEPS, model=model)
+    smooth = nt.style_transfer(content, style, tv_weight=tv_weight, steps=STEPS, scales=SCALES, model=model)
     print(f"λ_tv = {tv_weight:.2e}: tv loss of the result {nt.tv_loss(result.image).item():.1f} → {nt.tv_loss(smooth.image).item():.1f}")
     viz.image_grid([result.image, smooth.image], ["λ_tv = 0", f"λ_tv = {tv_weight:.1e}"], ncols=2)
     """),
@@ -767,7 +770,7 @@ LESSON_7 = [
     """),
     code("""
     portrait, deep_field = nt.load_image("grace_hopper", SIZE), nt.load_image("hubble_deep_field", SIZE)
-    failure = nt.style_transfer(portrait, deep_field, steps=STEPS, model=model)
+    failure = nt.style_transfer(portrait, deep_field, steps=STEPS, scales=SCALES, model=model)
     viz.panel(portrait, deep_field, failure.image, titles=("content", "style: Hubble deep field", "result"))
     """),
     md("""
@@ -806,7 +809,7 @@ LESSON_8 = [
     """),
     params("""
     SIZE = 192  # final size in pixels
-    STEPS = 50  # L-BFGS-B steps per run (and per stage of coarse-to-fine)
+    STEPS = 50  # L-BFGS steps per scale
     """),
     setup(),
     code("""

@@ -34,6 +34,14 @@ def _floats(text):
         raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
 
 
+def _ints(text):
+    try:
+        values = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, got {text!r}") from None
+    return values[0] if len(values) == 1 else values
+
+
 def _add_transfer(sub):
     p = sub.add_parser("transfer", help="stylise a photo (Gatys et al.)", description="Stylise CONTENT with STYLE.")
     d = TransferConfig()
@@ -42,8 +50,15 @@ def _add_transfer(sub):
     p.add_argument("-o", "--output", required=True, help="where to write the result (.png or .jpg)")
     p.add_argument("--gif", help="also write a GIF of the optimisation to this path")
     p.add_argument("--size", type=int, default=d.size, help=f"longest side in pixels (default {d.size})")
-    p.add_argument("--steps", type=int, default=d.steps, help=f"optimiser iterations (default {d.steps})")
-    p.add_argument("--optimizer", default=d.optimizer, choices=["lbfgs", "adam", "momentum", "gd"], help="default lbfgs (L-BFGS-B)")
+    p.add_argument("--scales", type=_floats, default=d.scales,
+                   help="coarse to fine: fractions of --size, increasing, ending at 1 (default "
+                        + ",".join(f"{v:g}" for v in d.scales) + "; 1 = one scale, the classic algorithm)")
+    p.add_argument("--steps", type=_ints, default=d.steps,
+                   help="optimiser iterations at each scale, or one number for all (default " + ",".join(map(str, d.steps)) + ")")
+    p.add_argument("--optimizer", default=d.optimizer, choices=["lbfgs", "lbfgsb", "adam", "momentum", "gd"],
+                   help="default lbfgs (strong-Wolfe L-BFGS); lbfgsb: scipy's bounded L-BFGS-B")
+    p.add_argument("--precision", default=d.precision, choices=["auto", "fp32", "bf16"],
+                   help="the network's arithmetic: auto (default) uses bf16 where the CPU/GPU runs it fast; losses stay fp32")
     p.add_argument("--lr", type=float, default=None, help="learning rate: adam 0.02; gd/momentum: set from the first gradient")
     p.add_argument("--content-weight", type=float, default=d.content_weight, help=f"α (default {d.content_weight:g})")
     p.add_argument("--style-weight", type=float, default=d.style_weight, help=f"β (default {d.style_weight:g})")
@@ -88,28 +103,31 @@ def _check_outputs(args):
 def cmd_transfer(args):
     from tqdm import tqdm
 
-    from .images import load_image, save_gif, save_image
+    from .images import load_image, resize_image, save_gif, save_image
     from .transfer import TransferInterrupted, style_transfer
 
     config = _config_from(args).validate()
     _check_outputs(args)
     content = load_image(args.content, config.size)
     style = load_image(args.style, config.size)
-    frames, every = [content.clone()], max(1, config.steps // 40)
+    total_steps = sum(config.steps_per_scale())
+    frames, every = [content.clone()], max(1, total_steps // 40)
     bars = []  # the progress bar, opened at the first step: an error while loading leaves no half-drawn bar
 
     def progress(step, image, losses):
         if not bars:
-            bars.append(tqdm(total=config.steps, desc="stylising", unit="step", dynamic_ncols=True))
+            bars.append(tqdm(total=total_steps, desc="stylising", unit="step", dynamic_ncols=True))
         bar = bars[0]
-        bar.set_postfix(content=f"{losses['content']:.3g}", style=f"{losses['style']:.3g}", total=f"{losses['total']:.3g}", refresh=False)
+        bar.set_postfix(px=max(image.shape[-2:]), content=f"{losses['content']:.3g}", style=f"{losses['style']:.3g}",
+                        total=f"{losses['total']:.3g}", refresh=False)
         bar.update(1)  # one redraw per step, with the new losses
         if args.gif and step % every == 0:
             frames.append(image.detach().cpu().clone())
 
     start = time.perf_counter()
     try:
-        result = style_transfer(content, style, config=config, callback=progress)
+        # The sources, not the tensors: each scale loads them afresh at its own size (PIL's Lanczos).
+        result = style_transfer(args.content, args.style, config=config, callback=progress)
     except TransferInterrupted as stop:
         for bar in bars:
             bar.close()
@@ -121,7 +139,8 @@ def cmd_transfer(args):
     save_image(result.image, args.output)
     written = [args.output]
     if args.gif:
-        save_gif(frames + [result.image], args.gif)
+        shape = result.image.shape[-2:]  # coarse scales' frames are smaller: show them all at full size
+        save_gif([resize_image(f, shape) for f in frames + [result.image]], args.gif)
         written.append(args.gif)
     H, W = result.image.shape[-2:]
     print(f"wrote {' and '.join(written)} ({W}×{H} px, "

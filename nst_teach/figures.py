@@ -2,7 +2,7 @@
 
 Each ``figure_*`` function builds one figure from the samples with the library's own functions and
 returns it; `make_figures` saves them all as PNGs. Nothing is drawn by hand, so when the library
-changes, regenerating the figures shows the change. At the defaults (256 px, 100 L-BFGS-B steps, the
+changes, regenerating the figures shows the change. At the defaults (256 px, 100 L-BFGS steps, the
 quality of the README and the slides) the whole set takes about ten minutes on a 2-core CPU;
 ``size=128, steps=50`` is a quick preview.
 """
@@ -50,7 +50,7 @@ class Setup:
         options = {k: v for k, v in options.items() if getattr(defaults, k) != v}
         key = (content, style, tuple(sorted(options.items())))
         if key not in self.runs:
-            options = {"steps": self.steps, **options}
+            options = {"steps": self.steps, "scales": (1.0,), **options}  # the lessons' classic single scale
             self.runs[key] = style_transfer(self.image(content), self.image(style), model=self.model, **options)
         return self.runs[key]
 
@@ -104,11 +104,11 @@ def figure_optimizers(setup):
     """Lesson 6: the same style transfer with four optimisers (total loss per step).
 
     Each with its default learning rate (for gradient descent and momentum, one set from the first
-    gradient, see `transfer.FIRST_STEP`); L-BFGS-B's default run is the one the panel reuses.
+    gradient, see `transfer.FIRST_STEP`); L-BFGS's default run is the one the panel reuses.
     """
     runs = {name: setup.transfer(**({"optimizer": name} if name != "lbfgs" else {})).history
             for name in ("gd", "momentum", "adam", "lbfgs")}
-    labels = {"gd": "gradient descent", "momentum": "momentum", "adam": "Adam", "lbfgs": "L-BFGS-B"}
+    labels = {"gd": "gradient descent", "momentum": "momentum", "adam": "Adam", "lbfgs": "L-BFGS"}
     return viz.loss_curves({labels[k]: v for k, v in runs.items()}, keys=["total"],
                            title="Same problem, four optimisers (cat + Starry Night)")
 
@@ -117,7 +117,7 @@ def figure_panel(setup):
     """Lesson 7: the result next to its inputs."""
     result = setup.transfer()
     return viz.panel(setup.image(CONTENT), setup.image(STYLE), result.image,
-                     titles=("content", "style", f"result ({len(result.history)} L-BFGS-B steps)"))
+                     titles=("content", "style", f"result ({len(result.history)} L-BFGS steps)"))
 
 
 def figure_loss_curves(setup):
@@ -149,7 +149,7 @@ def figure_colour_preservation(setup):
     matched_style = match_colour_histogram(style, content)
     # The recoloured style has far less contrast, so its Gram matrices (and L_style) are much smaller:
     # β = 1000 instead of 10 restores the balance (at β = 10 the photo barely changes).
-    matched = style_transfer(content, matched_style, model=setup.model, steps=setup.steps, style_weight=1e3).image
+    matched = style_transfer(content, matched_style, model=setup.model, steps=setup.steps, scales=(1.0,), style_weight=1e3).image
     return viz.image_grid([content, plain, preserve_colours(plain, content), matched_style, matched],
                           titles=["content", "plain transfer", "luminance only (simplified)", "style, colour-matched", "transfer from it (β = 1000)"],
                           ncols=5, size=2.8, title="Keeping the photo's colours")

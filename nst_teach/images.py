@@ -100,8 +100,11 @@ def load_image(source, size=None, *, cache_dir=None):
 
 
 def resize_image(img, shape):
-    """Bilinear resize of a [1, 3, H, W] tensor to ``shape`` = (H', W'), kept in [0, 1]."""
-    out = torch.nn.functional.interpolate(img, size=tuple(shape), mode="bilinear", align_corners=False)
+    """Bilinear resize of a [1, 3, H, W] tensor to ``shape`` = (H', W'), kept in [0, 1].
+
+    Antialiased: when shrinking, each output pixel averages all the input pixels it covers (as PIL
+    does), instead of sampling 4 of them and aliasing fine texture into noise."""
+    out = torch.nn.functional.interpolate(img, size=tuple(shape), mode="bilinear", align_corners=False, antialias=True)
     return out.clamp(0, 1)  # (1, 3, H', W')
 
 

@@ -4,7 +4,8 @@ At a small size every VGG unit covers a larger share of the picture, so big stru
 appear quickly and each step is cheap. Upsampling that result and using it as the *starting point*
 x₀ at the next size leaves the optimiser only the fine detail to add (Gatys et al. 2017, "Controlling
 Perceptual Factors in Neural Style Transfer", on spatial scale). Each stage is an ordinary
-`nst_teach.style_transfer` run whose ``init`` is the previous stage's result.
+`nst_teach.style_transfer` run whose ``init`` is the previous stage's result. (`style_transfer`
+itself does the same by default through its ``scales`` option; this is the version to read.)
 """
 
 import torch
@@ -19,7 +20,7 @@ def coarse_to_fine(content, style, sizes=(64, 128, 256), steps=50, model=None, *
     the previous result upsampled. The first stage starts from the content photo.
 
     content, style: sample names or paths (reloaded at each size), or tensors (resized).
-    steps: L-BFGS-B iterations per stage. options: `TransferConfig` fields (weights, layers…).
+    steps: L-BFGS iterations per stage. options: `TransferConfig` fields (weights, layers…).
     Returns [image of each stage], each [1, 3, H, W] in [0, 1].
     """
     if not sizes or list(sizes) != sorted(sizes):
@@ -28,7 +29,7 @@ def coarse_to_fine(content, style, sizes=(64, 128, 256), steps=50, model=None, *
     for size in sizes:
         c, s = (_at_size(img, size) for img in (content, style))
         init = "content" if x is None else x  # style_transfer resizes x to this stage's shape
-        x = style_transfer(c, s, steps=steps, model=model, init=init, **options).image
+        x = style_transfer(c, s, steps=steps, model=model, init=init, **{**options, "scales": (1.0,)}).image
         stages.append(x)
     return stages
 

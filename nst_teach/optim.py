@@ -10,8 +10,9 @@ Style transfer does not train the network: it trains the *image*. Each step comp
 
 The ``*_step`` functions are pure: they return new tensors and never modify their inputs. The
 classes wrap them as ``torch.optim.Optimizer``s for `nst_teach.transfer`; tests check each against
-``torch.optim`` to 1e-5 over 20 steps. `lbfgsb` (scipy's L-BFGS-B, with the pixels bounded to
-[0, 1]) is the fast default for style transfer.
+``torch.optim`` to 1e-5 over 20 steps. Style transfer's fast default is `lbfgs` (L-BFGS with a
+strong-Wolfe line search); `lbfgsb` (scipy's L-BFGS-B, with the pixels bounded to [0, 1]) is kept
+for comparison.
 """
 
 from dataclasses import dataclass
@@ -167,4 +168,49 @@ def lbfgsb(f_and_grad, x0, steps, on_iteration, history_size=20):
     return to_tensor(result.x)
 
 
-OPTIMIZERS = {"lbfgs": lbfgsb, "adam": Adam, "momentum": Momentum, "gd": GradientDescent}
+# 20 pairs: at 512 px, 60 iterations reached the same loss as with 100 (4.74e11 vs 4.75e11), and each
+# pair is two more image-sized vectors to read on every iteration.
+HISTORY_SIZE = 20
+
+
+def lbfgs(f_and_grad, x0, steps, on_iteration, history_size=HISTORY_SIZE):
+    """Minimise f with L-BFGS and a strong-Wolfe line search (``torch.optim.LBFGS``), ``steps`` iterations.
+
+    L-BFGS builds a picture of the curvature from the last ``history_size`` steps and gradient
+    changes and takes Newton-like steps; the line search picks each step length so that f drops
+    enough and the slope flattens (the strong Wolfe conditions), so there is no learning rate.
+    Everything stays in torch, on x0's device: no copies to numpy between iterations.
+
+    f_and_grad(x) → (f: float, grad: tensor like x), for a tensor x shaped like x0.
+    on_iteration(x) is called after each iteration with the new iterate; return True to stop.
+    Returns the final iterate. (Bounds are the caller's business: `style_transfer` evaluates f at
+    clip(x, 0, 1), so what the optimiser measures is always the picture the user gets.)
+    """
+    x = x0.detach().clone().requires_grad_(True)
+    # One iteration per step() call, so that we can report each one; max_eval bounds the line search
+    # (torch gives it max_eval − 1 evaluations), 25 as in torch's own default.
+    optimizer = torch.optim.LBFGS([x], lr=1.0, max_iter=1, max_eval=26, history_size=history_size, tolerance_grad=0.0,
+                                  tolerance_change=0.0, line_search_fn="strong_wolfe")
+    recent = []  # the last few evaluations (x, f, grad)
+
+    def closure():
+        # Each step() starts by evaluating f at the current iterate, which the previous line search
+        # has usually just evaluated: reuse that instead of paying for a second forward+backward.
+        for seen, f, grad in recent:
+            if torch.equal(seen, x):
+                x.grad = grad.clone()
+                return f
+        f, grad = f_and_grad(x.detach().clone())
+        recent.append((x.detach().clone(), f, grad.detach().clone()))
+        del recent[:-3]
+        x.grad = grad.detach().clone()
+        return f
+
+    for _ in range(steps):
+        optimizer.step(closure)
+        if on_iteration(x.detach()):
+            break
+    return x.detach()
+
+
+OPTIMIZERS = {"lbfgs": lbfgs, "lbfgsb": lbfgsb, "adam": Adam, "momentum": Momentum, "gd": GradientDescent}

@@ -29,13 +29,13 @@ STYLE_LAYER_SETS = (
 def reconstruct_content(image, layer, *, steps=100, seed=0, model=None, **options):
     """From white noise, find x whose features at ``layer`` match those of ``image``.
 
-    Minimises L_content = ½ Σ_ij (F_ij − P_ij)² alone (β = 0) with L-BFGS-B, x ∈ [0, 1].
+    Minimises L_content = ½ Σ_ij (F_ij − P_ij)² alone (β = 0) with L-BFGS-B, x ∈ [0, 1], at one scale.
     image: [1, 3, H, W] in [0, 1], a path or a sample name. options: other `TransferConfig`
     fields (size, optimizer, weights, device…). Returns a `TransferResult` (``.image``, ``.history``).
     """
     # The style term is switched off (β = 0); its layer is the content layer so no deeper pass is needed.
     return style_transfer(image, image, content_layers=(layer,), style_layers=(layer,), content_weight=1.0,
-                          style_weight=0.0, init="noise", steps=steps, seed=seed, model=model, **options)
+                          style_weight=0.0, init="noise", steps=steps, seed=seed, model=model, **{"scales": (1.0,), "optimizer": "lbfgsb", **options})
 
 
 def synthesize_texture(style, layers, *, steps=100, seed=0, model=None, **options):
@@ -46,4 +46,4 @@ def synthesize_texture(style, layers, *, steps=100, seed=0, model=None, **option
     """
     # α = 0: the "content" image only sets the size of x; its layer is a style layer (no extra pass).
     return style_transfer(style, style, content_layers=(layers[0],), style_layers=tuple(layers), content_weight=0.0,
-                          style_weight=1.0, init="noise", steps=steps, seed=seed, model=model, **options)
+                          style_weight=1.0, init="noise", steps=steps, seed=seed, model=model, **{"scales": (1.0,), "optimizer": "lbfgsb", **options})

@@ -15,6 +15,13 @@ only at save time changes the picture after the fact. Measured on cat + starry_n
 iterations: torch's unbounded L-BFGS left 2.5% of the values outside [0, 1], and clipping them raised
 the style loss 1.9×; L-BFGS-B inside the box reached the same total loss (6.19e10 vs 6.21e10).
 A sigmoid parametrisation would also bound x, but it flattens the gradient near black and white.
+
+The fast default (measured in `benchmarks/time_to_quality.py`): the work is split over *scales*,
+coarse to fine — optimise at half the size first, upsample that result and use it as x₀ at full size,
+with the targets P and A recomputed for each size — and VGG-19 runs in bfloat16 and channels-last
+where the CPU/GPU has fast bf16 (`nst_teach.precision`), the losses always in fp32. The optimiser is
+L-BFGS with a strong-Wolfe line search evaluated at clip(x, 0, 1). ``scales=(1.0,)`` and
+``precision="fp32"`` give the classic single-scale algorithm of the lessons.
 """
 
 import dataclasses
@@ -27,31 +34,38 @@ import torch
 from .errors import NSTError
 from .features import extract_features
 from .gram import gram_matrix
-from .images import check_size, load_image, resize_image
+from .images import MIN_SIZE, check_size, load_image, resize_image
 from .losses import content_loss, style_loss, total_loss, tv_loss
 from .optim import OPTIMIZERS
 from .preprocess import preprocess
+from .precision import channels_last, network_precision, resolve_precision
 from .vgg import TORCHVISION_INDEX, canonical_layer_name, default_device, load_vgg19
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 CONTENT_LAYERS = ("relu4_2",)
-# Learning rates for an image in [0, 1]. L-BFGS-B's line search picks the step length itself; Adam
+# Learning rates for an image in [0, 1]. L-BFGS's line search picks the step length itself; Adam
 # divides by the gradient's own size, so 0.02 means "about 0.02 per pixel per step" at any loss scale.
-DEFAULT_LR = {"lbfgs": None, "adam": 0.02}
+DEFAULT_LR = {"lbfgs": None, "lbfgsb": None, "adam": 0.02}
 # Plain gradient descent and momentum move by η·∇L, and ∇L here is ~1e10 per pixel (0–255 Caffe
 # inputs, summed losses): no fixed η suits every image and weight. Their default η is set from the
 # first gradient so that the first step moves a pixel by this much on average.
 FIRST_STEP = {"gd": 0.01, "momentum": 0.001}
 INITS = ("content", "noise", "style")
+# L-BFGS's pull back into [0, 1] (see _optimise_lbfgs): a pixel this far outside is pulled as hard as
+# an average pixel is pushed by the loss at the start.
+PULL_DISTANCE = 0.01
+# Coarse scales smaller than this are skipped: relu5_1 sees a 1/16 of the input, so at 32 px it is 2×2.
+MIN_SCALE_SIZE = 64
 
 
 @dataclass
 class TransferConfig:
     """Every option of a run, with its default written once (shared by the Python API and the CLI)."""
 
-    size: int = 256  # longest side of the result, in pixels
-    steps: int = 200  # optimiser iterations
-    optimizer: str = "lbfgs"  # lbfgs (L-BFGS-B) | adam | momentum | gd
+    size: int = 512  # longest side of the result, in pixels
+    scales: tuple = (0.5, 1.0)  # coarse to fine: fractions of ``size``, increasing, ending at 1.0
+    steps: int | tuple = (100, 200)  # optimiser iterations at each scale (one number: at every scale)
+    optimizer: str = "lbfgs"  # lbfgs (strong-Wolfe L-BFGS) | lbfgsb (scipy) | adam | momentum | gd
     lr: float | None = None  # None: DEFAULT_LR[optimizer], or FIRST_STEP / mean|∇L(x₀)| for gd, momentum
     content_weight: float = 1.0  # α
     style_weight: float = 10.0  # β (α/β = 0.1: see lesson 7 for the sweep)
@@ -62,13 +76,13 @@ class TransferConfig:
     init: str | torch.Tensor = "content"  # content | noise | style, or an image tensor to start from
     seed: int = 0
     device: str | None = None  # None: the given model's device, else cuda if available, else cpu
+    precision: str = "auto"  # auto (bf16 where it is fast) | fp32 | bf16: the network's, see nst_teach.precision
     weights: str = "auto"  # see nst_teach.vgg.load_vgg19
     pool: str = "max"  # max | avg
 
     def validate(self):
         check_size(self.size)
-        if not isinstance(self.steps, int) or self.steps < 1:
-            raise NSTError(f"steps must be a positive whole number, got {self.steps!r}: e.g. --steps 200")
+        self._check_schedule()
         if self.optimizer not in OPTIMIZERS:
             raise NSTError(f"unknown optimizer {self.optimizer!r}: use one of {', '.join(OPTIMIZERS)}")
         for name in ("content_weight", "style_weight", "tv_weight"):
@@ -78,6 +92,7 @@ class TransferConfig:
         if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):
             raise NSTError(f"learning rate must be > 0, got {self.lr!r}")
         self._check_device()
+        resolve_precision(self.precision, "cpu")
         if not torch.is_tensor(self.init) and self.init not in INITS:
             raise NSTError(f"unknown init {self.init!r}: use content, noise, style or an image tensor")
         if not self.content_layers or not self.style_layers:
@@ -90,6 +105,23 @@ class TransferConfig:
             if any(not (math.isfinite(w) and w >= 0) for w in self.style_layer_weights):
                 raise NSTError("style layer weights must be numbers ≥ 0")
         return self
+
+    def _check_schedule(self):
+        scales = tuple(self.scales)
+        if not scales or any(not (isinstance(s, (int, float)) and 0 < s <= 1) for s in scales) \
+                or list(scales) != sorted(set(scales)) or scales[-1] != 1:
+            raise NSTError(f"scales must be increasing fractions of --size ending at 1, e.g. 0.5,1 (or 1 for one scale); got {self.scales!r}")
+        steps = self.steps_per_scale()
+        if len(steps) != len(scales):
+            raise NSTError(f"give one --steps number per scale ({len(scales)}), or a single number; got {self.steps!r}")
+        if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in steps):
+            raise NSTError(f"steps must be positive whole numbers, got {self.steps!r}: e.g. --steps 200")
+
+    def steps_per_scale(self):
+        """Iterations at each scale, as a tuple (an int ``steps`` is used at every scale)."""
+        if isinstance(self.steps, (tuple, list)):
+            return tuple(self.steps)
+        return (self.steps,) * len(tuple(self.scales))
 
     def _check_device(self):
         if self.device is None:
@@ -113,14 +145,16 @@ class TransferConfig:
 @dataclass
 class TransferResult:
     """What a run gives back. ``image``: [1, 3, H, W] in [0, 1] (CPU). ``history``: one dict per step
-    with the losses of the image that step started from: 'content', 'style', 'tv' (raw, unweighted)
-    and 'total' (= α·content + β·style + λ_tv·tv). ``status``: 'done', 'diverged' or 'interrupted'."""
+    with the losses of the image that step started from: 'content', 'style', 'tv' (raw, unweighted),
+    'total' (= α·content + β·style + λ_tv·tv) and 'size' (longest side at that step's scale).
+    ``evaluations``: forward+backward passes of VGG-19. ``status``: 'done', 'diverged' or 'interrupted'."""
 
     image: torch.Tensor
     history: list = field(default_factory=list)
     config: TransferConfig = None
     seconds: float = 0.0
     status: str = "done"
+    evaluations: int = 0
 
 
 class TransferInterrupted(KeyboardInterrupt):
@@ -135,12 +169,14 @@ class StyleTransferLoss(torch.nn.Module):
     """L_total(x) for a fixed content photo and style image: the targets P and A are computed once.
 
     Call it with an RGB image x [1, 3, H, W] in [0, 1]; it returns (total, parts) where parts holds
-    the raw content, style and tv losses as floats.
+    the raw content, style and tv losses as floats. precision: 'fp32' or 'bf16' for the network
+    (`nst_teach.precision`); the features are cast to fp32 before any loss, so G, E_l and the
+    content loss are always summed in fp32.
     """
 
-    def __init__(self, model, content, style, config):
+    def __init__(self, model, content, style, config, precision="fp32"):
         super().__init__()
-        self.model, self.config = model, config
+        self.model, self.config, self.precision = model, config, precision
         self.layers = list(dict.fromkeys((*config.content_layers, *config.style_layers)))
         with torch.no_grad():
             self.P = {k: v.detach() for k, v in self._features(content, config.content_layers).items()}
@@ -150,7 +186,11 @@ class StyleTransferLoss(torch.nn.Module):
         self.w = dict(zip(config.style_layers, w))
 
     def _features(self, img, layers):
-        return extract_features(self.model, preprocess(img, self.model.convention), layers)
+        x = channels_last(preprocess(img, self.model.convention))  # the layout the fast kernels want
+        device = next(self.model.parameters()).device
+        with network_precision(device, self.precision):
+            feats = extract_features(self.model, x, layers)
+        return {name: F.float() for name, F in feats.items()}  # losses in fp32 (see nst_teach.precision)
 
     def forward(self, x):
         c = self.config
@@ -175,21 +215,51 @@ def initial_image(content, style, init, seed):
     return resize_image(style, content.shape[-2:])
 
 
-def _as_image(source, size, device):
-    img = source if torch.is_tensor(source) else load_image(source, size)
+def _check_image(img):
     if img.dim() != 4 or img.shape[:2] != (1, 3):
         raise NSTError(f"expected an image tensor [1, 3, H, W], got {tuple(img.shape)}: use nst_teach.load_image")
-    return img.detach().to(device=device, dtype=torch.float32)
+    return img
+
+
+def scale_sizes(shape, scales):
+    """Longest side of each stage for a full-size image of ``shape`` (H, W): round(max(H, W) · s) for
+    s in ``scales``. A coarse stage is skipped if its longest side would be below MIN_SCALE_SIZE or
+    its shortest below the 32 px `load_image` accepts. Returns [(index into scales, size), …]."""
+    longest, shortest = max(shape), min(shape)
+    stages = []
+    for i, s in enumerate(scales):
+        size = max(1, round(longest * s))
+        coarse = i < len(scales) - 1
+        if coarse and (size < MIN_SCALE_SIZE or shortest * s < MIN_SIZE):
+            continue
+        stages = [st for st in stages if st[1] != size] + [(i, size)]
+    return stages
+
+
+def _at_size(source, size, device):
+    """A path/sample loaded at longest side ``size``, or a tensor resized to it (None: as it is)."""
+    if not torch.is_tensor(source):
+        return load_image(source, size).to(device)
+    img = _check_image(source).detach().to(device=device, dtype=torch.float32)
+    H, W = img.shape[-2:]
+    if size is None or max(H, W) == size:
+        return img
+    scale = size / max(H, W)
+    return resize_image(img, (max(1, round(H * scale)), max(1, round(W * scale))))
 
 
 def style_transfer(content, style, *, config=None, callback=None, model=None, **options):
     """Stylise ``content`` with ``style`` (Gatys et al. 2016). Returns a `TransferResult`.
 
-    content, style: paths, sample names, or tensors [1, 3, H, W] in [0, 1] (used as they are).
-    options: any `TransferConfig` field (size, steps, optimizer, content_weight, style_weight,
-    tv_weight, content_layers, style_layers, style_layer_weights, init, seed, device, …).
-    callback(step, image, losses): called after every step with the current image (clone it to keep
-    it) and the losses of the image that step started from; return True to stop early.
+    content, style: paths or sample names (loaded at longest side ``size``), or tensors [1, 3, H, W]
+    in [0, 1] (then their own size is the full size, and ``size`` is ignored).
+    options: any `TransferConfig` field (size, scales, steps, optimizer, content_weight, style_weight,
+    tv_weight, content_layers, style_layers, style_layer_weights, init, seed, device, precision, …).
+    Coarse to fine: for each of ``scales`` the content and style images are taken at that fraction
+    of the full size, the targets recomputed, and the previous scale's result (upsampled) is x₀.
+    callback(step, image, losses): called after every step (counted over all scales) with the
+    current image (clone it to keep it) and the losses of the image that step started from; return
+    True to stop early.
     model: a VGG19 from `load_vgg19` to reuse between runs (must reach the deepest layer used);
     then the model's own weights and pooling are used, and ``weights`` / ``pool`` are ignored.
     Deterministic for a given seed on the same machine. Ctrl-C raises `TransferInterrupted` whose
@@ -201,21 +271,31 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
         device = torch.device(config.device)
     else:  # follow the model if one is given, else use the GPU when there is one
         device = next(model.parameters()).device if model is not None else default_device()
+    precision = resolve_precision(config.precision, device)
     deepest = max((canonical_layer_name(n) for n in (*config.content_layers, *config.style_layers)), key=TORCHVISION_INDEX.get)
     if model is None:
         model = load_vgg19(config.weights, last_layer=deepest, pool=config.pool, device=device)
-    content_img = _as_image(content, config.size, device)
-    style_img = _as_image(style, config.size, device)
+    channels_last(model)  # in place; the same weights, in the layout the fast kernels want
+    full = _at_size(content, None if torch.is_tensor(content) else config.size, device)
+    stages = scale_sizes(full.shape[-2:], config.scales)
+    steps = config.steps_per_scale()
 
-    loss_fn = StyleTransferLoss(model, content_img, style_img, config)
-    x0 = initial_image(content_img, style_img, config.init, config.seed)
-    run = _Run(TransferResult(image=x0.cpu().clone(), config=config), callback)
+    run = _Run(TransferResult(image=None, config=config), callback)
     start = time.perf_counter()
     try:
-        if config.optimizer == "lbfgs":
-            _optimise_lbfgsb(loss_fn, x0, config, run)
-        else:
-            _optimise_by_steps(loss_fn, x0, config, run)
+        x = None
+        for index, size in stages:
+            content_img, style_img = _at_size(content, size, device), _at_size(style, size, device)
+            loss_fn = StyleTransferLoss(model, content_img, style_img, config, precision)
+            x0 = initial_image(content_img, style_img, config.init if x is None else x, config.seed)
+            run.start_scale(x0, size)
+            stage = dataclasses.replace(config, steps=steps[index])
+            if config.optimizer in ("lbfgs", "lbfgsb"):
+                x = _optimise_lbfgs(loss_fn, x0, stage, run)
+            else:
+                x = _optimise_by_steps(loss_fn, x0, stage, run)
+    except _Stop:
+        pass
     except _Diverged:
         run.result.status = "diverged"
     except KeyboardInterrupt:
@@ -231,15 +311,21 @@ class _Diverged(Exception):
 
 
 class _Run:
-    """Bookkeeping shared by both optimisation loops: history, the last good image, the callback."""
+    """Bookkeeping shared by the optimisation loops: history, the last good image, the callback."""
 
     def __init__(self, result, callback):
-        self.result, self.callback = result, callback
+        self.result, self.callback, self.size = result, callback, None
+
+    def start_scale(self, x0, size):
+        self.size = size
+        if self.result.image is None:
+            self.result.image = x0.detach().cpu().clone()
 
     def evaluate(self, loss_fn, x):
         """(total, parts) at x, with the gradient in x.grad; stops the run if the loss is not finite."""
         x.grad = None
         total, parts = loss_fn(x)
+        self.result.evaluations += 1
         if not all(math.isfinite(v) for v in parts.values()):
             raise _Diverged()
         total.backward()
@@ -248,9 +334,13 @@ class _Run:
     def step_done(self, x, parts):
         """Record a finished step: x is the new (valid) image, parts the losses of the one before."""
         step = len(self.result.history) + 1
-        self.result.history.append({"step": step, **parts})
+        self.result.history.append({"step": step, **parts, "size": self.size})
         self.result.image = x.detach().cpu().clone()
         return bool(self.callback is not None and self.callback(step, x.detach(), parts))
+
+
+class _Stop(Exception):
+    """The callback asked to stop: no further scales either."""
 
 
 def _optimise_by_steps(loss_fn, x0, config, run):
@@ -267,16 +357,35 @@ def _optimise_by_steps(loss_fn, x0, config, run):
         if not torch.isfinite(x).all():
             raise _Diverged()
         if run.step_done(x, parts):
-            break
+            raise _Stop()
+    return x.detach()
 
 
-def _optimise_lbfgsb(loss_fn, x0, config, run):
-    """L-BFGS-B: the bounds keep every iterate in [0, 1], so no projection is needed."""
-    evaluated = {}  # the losses of the latest evaluation, and of the current iterate
+def _optimise_lbfgs(loss_fn, x0, config, run):
+    """L-BFGS (torch) or L-BFGS-B (scipy): the images it reports and returns are always in [0, 1].
+
+    torch's L-BFGS has no bounds, so it minimises f(x) = L(clip(x, 0, 1)) + (μ/2) Σ (x − clip(x))²:
+    the loss of the picture the user gets, plus a pull back towards the box for pixels that left it.
+    Without the pull, a pixel outside [0, 1] has zero gradient and could never come back. f has the
+    same minimisers as L on the box for any μ > 0 (outside the box L(clip(x)) no longer changes and
+    the penalty only grows); μ is set from the first gradient so that a pixel 0.01 outside is pulled
+    as hard as an average pixel is pushed by L. L-BFGS-B keeps x in the box by itself.
+    """
+    evaluated, mu = {}, []  # the losses of the latest evaluation, and of the current iterate; μ
+    clip = config.optimizer == "lbfgs"
+
+    def penalised(x):
+        inside = x.clamp(0.0, 1.0)
+        total, parts = loss_fn(inside)
+        if mu:
+            total = total + 0.5 * mu[0] * ((x - inside) ** 2).sum()
+        return total, parts
 
     def f_and_grad(x):
         x = x.requires_grad_(True)
-        total, parts = run.evaluate(loss_fn, x)
+        total, parts = run.evaluate(penalised if clip else loss_fn, x)
+        if clip and not mu:
+            mu.append(x.grad.abs().mean().item() / PULL_DISTANCE)
         evaluated["last"] = parts
         evaluated.setdefault("iterate", parts)  # x0's losses, the start of step 1
         return total.item(), x.grad
@@ -284,9 +393,12 @@ def _optimise_lbfgsb(loss_fn, x0, config, run):
     def on_iteration(x):
         # The line search's last evaluation is the new iterate: its losses start the next step.
         parts, evaluated["iterate"] = evaluated["iterate"], evaluated["last"]
-        return run.step_done(x, parts)
+        if run.step_done(x.clamp(0.0, 1.0), parts):
+            raise _Stop()
+        return False
 
-    OPTIMIZERS["lbfgs"](f_and_grad, x0, config.steps, on_iteration)
+    x = OPTIMIZERS[config.optimizer](f_and_grad, x0, config.steps, on_iteration)
+    return x.clamp(0.0, 1.0)
 
 
 def style_transfer_by_hand(model, content, style, *, steps=100, lr=0.02, content_weight=1.0, style_weight=10.0,

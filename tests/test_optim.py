@@ -13,6 +13,7 @@ from nst_teach.optim import (
     adam_step,
     gradient_descent,
     gradient_descent_step,
+    lbfgs,
     lbfgsb,
     momentum_step,
 )
@@ -154,7 +155,7 @@ def test_optimizer_class_with_closure():
 
 
 def test_optimizer_registry():
-    assert set(OPTIMIZERS) == {"lbfgs", "adam", "momentum", "gd"}
+    assert set(OPTIMIZERS) == {"lbfgs", "lbfgsb", "adam", "momentum", "gd"}
 
 
 # ----------------------------------------------------------------------------- L-BFGS-B
@@ -211,3 +212,44 @@ def test_lbfgsb_respects_the_step_budget():
 
     lbfgsb(rosenbrock_f_and_grad, torch.full((1, 1, 2, 2), 0.2), steps=4, on_iteration=lambda z: calls.append(z) and False)
     assert 1 <= len(calls) <= 4
+
+
+# ----------------------------------------------------------------------------- L-BFGS (torch, strong Wolfe)
+
+
+def test_lbfgs_one_iteration_at_a_time_is_torchs_lbfgs_without_extra_evaluations():
+    """`lbfgs` reports every iteration by calling torch's LBFGS once per iteration; reusing the line
+    search's last evaluation must give exactly torch's own multi-iteration run, evaluation for evaluation."""
+    x0 = torch.tensor([[-1.2, 1.0, 0.3, -0.5]], dtype=torch.float64)
+    evaluations = []
+
+    def counted(x):
+        evaluations.append(x.clone())
+        return rosenbrock_f_and_grad(x)
+
+    x = lbfgs(counted, x0, steps=25, on_iteration=lambda z: False)
+
+    ref = x0.clone().requires_grad_(True)
+    torch_lbfgs = torch.optim.LBFGS([ref], lr=1.0, max_iter=25, max_eval=10_000, history_size=20,
+                                    tolerance_grad=0.0, tolerance_change=0.0, line_search_fn="strong_wolfe")
+
+    def closure():
+        torch_lbfgs.zero_grad()
+        f = rosenbrock(ref)
+        f.backward()
+        return f
+
+    torch_lbfgs.step(closure)
+    torch.testing.assert_close(x, ref.detach(), rtol=0, atol=1e-12)
+    assert len(evaluations) == torch_lbfgs.state[ref]["func_evals"]
+    assert rosenbrock(x).item() < 1e-3 < rosenbrock(x0).item()  # and it did get to the valley floor
+
+
+def test_lbfgs_stops_when_the_callback_says_so_and_respects_the_budget():
+    calls = []
+    x = lbfgs(rosenbrock_f_and_grad, torch.full((1, 1, 2, 2), 0.2), steps=100, on_iteration=lambda z: calls.append(z.clone()) or len(calls) == 3)
+    assert len(calls) == 3
+    torch.testing.assert_close(x, calls[-1])
+    calls.clear()
+    lbfgs(rosenbrock_f_and_grad, torch.full((1, 1, 2, 2), 0.2), steps=4, on_iteration=lambda z: calls.append(z) and False)
+    assert len(calls) == 4
