@@ -205,7 +205,7 @@ def cmd_figures(args):
 
 
 def build_parser():
-    parser = argparse.ArgumentParser(prog="nst-teach", description="Neural style transfer to learn from (Gatys et al.).")
+    parser = _Parser(prog="nst-teach", description="Neural style transfer to learn from (Gatys et al.).")
     sub = parser.add_subparsers(dest="command", required=True)
     _add_transfer(sub)
     sub.add_parser("samples", help="list the sample images").set_defaults(run=cmd_samples)
@@ -240,8 +240,19 @@ def build_parser():
     return parser
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (``error: …``, exit 2) like every other user error."""
+
+    def error(self, message):
+        print(f"error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
 def main(argv=None):
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exit:  # --help, or a usage error already printed
+        return exit.code
     try:
         return args.run(args)
     except NSTError as err:

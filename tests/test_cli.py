@@ -215,3 +215,28 @@ def test_features_writes_a_grid(capsys, tmp_path, photo):
     assert "2 layers × 4 channels" in stdout
     with Image.open(out) as grid:
         assert grid.width > grid.height  # one row of channels per layer
+
+
+@pytest.mark.parametrize("options, words", [(["--scales", "0.3"], ["ending at 1"]), (["--scales", "1,0.5"], ["increasing"]),
+                                            (["--steps", "1,2,3"], ["one --steps number per scale"]),
+                                            (["--steps", "many"], ["whole numbers"]), (["--precision", "fp16"], ["precision"])])
+def test_bad_schedule(capsys, tmp_path, photo, options, words):
+    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", tmp_path / "o.png", *options)
+    assert_usage_error(code, err, *words)
+    assert not (tmp_path / "o.png").exists()
+
+
+@pytest.mark.slow
+def test_transfer_coarse_to_fine_schedule(capsys, tmp_path, photo):
+    out, gif = tmp_path / "out.png", tmp_path / "opt.gif"
+    code, stdout, err = run(capsys, "transfer", photo, "starry_night", "-o", out, "--gif", gif, "--size", 128,
+                            "--scales", "0.5,1", "--steps", "2,3")
+    assert code == 0, err
+    assert "5 steps" in stdout  # 2 at 64 px, then 3 at 128 px
+    assert load_image(out).shape == (1, 3, 102, 128)
+    with Image.open(gif) as g:  # frames of the coarse scale are shown at full size
+        sizes = set()
+        for i in range(g.n_frames):
+            g.seek(i)
+            sizes.add(g.size)
+    assert sizes == {(128, 102)}

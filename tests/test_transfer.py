@@ -150,6 +150,49 @@ def test_config_object_and_options_combine(content, style, vgg):
     assert_valid_history(result, 1, result.config)
 
 
+# ----------------------------------------------------------------------------- coarse to fine
+
+
+def test_scale_sizes_follow_the_fractions_and_skip_stages_too_small_for_vgg():
+    assert transfer.scale_sizes((341, 512), (0.25, 0.5, 1.0)) == [(0, 128), (1, 256), (2, 512)]
+    assert transfer.scale_sizes((43, 64), (0.5, 1.0)) == [(1, 64)]  # 32 px < 64: skipped
+    assert transfer.scale_sizes((40, 400), (0.5, 1.0)) == [(1, 400)]  # the short side would be 20 px
+    assert transfer.scale_sizes((96, 128), (0.5, 1.0)) == [(0, 64), (1, 128)]
+
+
+@pytest.fixture(scope="module")
+def cat128(sample_cache):
+    return load_image("cat", 128, cache_dir=sample_cache)  # (1, 3, 85, 128): coarse scale 64 px
+
+
+def test_coarse_to_fine_chains_the_scales(vgg, cat128, style):
+    """Each scale starts from the previous result upsampled: running the fine scale alone from that
+    image gives exactly the same losses."""
+    options = dict(model=vgg, precision="fp32", content_weight=1.0, style_weight=100.0)
+    both = style_transfer(cat128, style, scales=(0.5, 1.0), steps=(3, 2), **options)
+    assert [h["size"] for h in both.history] == [64, 64, 64, 128, 128]
+    assert both.image.shape == cat128.shape
+    small_cat, small_style = (transfer._at_size(img, 64, "cpu") for img in (cat128, style))
+    coarse = style_transfer(small_cat, small_style, scales=(1.0,), steps=3, **options)
+    fine = style_transfer(cat128, style, scales=(1.0,), steps=2, init=coarse.image, **options)
+    for got, expected in zip(both.history, coarse.history + fine.history):
+        assert got["total"] == pytest.approx(expected["total"], rel=1e-5)
+    torch.testing.assert_close(both.image, fine.image)
+    assert both.evaluations == coarse.evaluations + fine.evaluations
+
+
+def test_steps_per_scale():
+    assert TransferConfig(scales=(0.5, 1.0), steps=7).steps_per_scale() == (7, 7)
+    assert TransferConfig(scales=(0.25, 0.5, 1.0), steps=(1, 2, 3)).steps_per_scale() == (1, 2, 3)
+
+
+def test_default_is_the_fast_path_and_results_stay_valid(vgg, cat128, style):
+    result = style_transfer(cat128, style, model=vgg, steps=(2, 2))
+    assert result.config.scales == (0.5, 1.0) and result.config.optimizer == "lbfgs"
+    assert [h["size"] for h in result.history] == [64, 64, 128, 128]
+    assert result.image.min() >= 0 and result.image.max() <= 1 and result.image.shape == cat128.shape
+
+
 # ----------------------------------------------------------------------------- validation
 
 
@@ -161,7 +204,10 @@ def test_config_object_and_options_combine(content, style, vgg):
      (dict(optimizer="sgd"), "optimizer"), (dict(init="zeros"), "init"), (dict(lr=-0.1), "learning rate"),
      (dict(style_layers=()), "style layer"), (dict(size=8), "too small"),
      (dict(style_layer_weights=(1.0, 2.0)), "one style layer weight"),
-     (dict(style_layers=("relu1_1",), style_layer_weights=(-1.0,)), "≥ 0")],
+     (dict(style_layers=("relu1_1",), style_layer_weights=(-1.0,)), "≥ 0"),
+     (dict(scales=(0.5, 0.8)), "ending at 1"), (dict(scales=(1.0, 0.5)), "increasing"), (dict(scales=()), "scales"),
+     (dict(scales=(0.5, 1.0), steps=(1, 2, 3)), "one --steps number per scale"), (dict(steps=(5, 0)), "steps"),
+     (dict(precision="fp16"), "precision")],
 )
 def test_bad_config_raises_before_any_work(content, style, options, match, monkeypatch):
     def no_model(*args, **kwargs):

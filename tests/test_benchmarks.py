@@ -1,0 +1,44 @@
+"""The benchmark scripts run by hand take tens of minutes; here each runs once at a tiny size so that
+it cannot rot (their numbers are not checked here: they are only meaningful at full size)."""
+
+import importlib.util
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_time_to_quality_runs_end_to_end(tmp_path, capsys):
+    ttq = load("time_to_quality")
+    rows = ttq.main(["--size", "64", "--classic-iterations", "3", "--fast-steps", "2,2", "--out", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert "(a) classic L-BFGS" in out and "(b) nst-teach fast path" in out
+    assert [r["iterations"] for r in rows] == [3, 2]
+    assert all(math.isfinite(r["total"]) and r["evaluations"] >= r["iterations"] for r in rows)
+    for name in ("time_to_quality.png", "classic.png", "fast.png", "time_to_quality.json"):
+        assert (tmp_path / name).stat().st_size > 0
+    numbers = json.loads((tmp_path / "time_to_quality.json").read_text())
+    assert numbers["target"] == pytest.approx(ttq.TOLERANCE * rows[0]["total"])
+
+
+def test_time_to_reach_is_the_first_time_at_or_below_the_target():
+    ttq = load("time_to_quality")
+    curve = [(1.0, {"total": 9.0}), (2.0, {"total": 5.0}), (3.0, {"total": 4.0})]
+    assert ttq.time_to_reach(curve, 5.0) == 2.0
+    assert ttq.time_to_reach(curve, 3.0) is None
+
+
+def test_bench_transfer_measures_one_size():
+    r = load("bench_transfer").measure(64, 2, "auto")
+    assert r["bare"] > 0 and r["lbfgs"]["per_eval"] > 0 and r["adam"]["evals_per_it"] == 1
