@@ -114,7 +114,8 @@ def run_classic(content, style, model, iterations, snapshot_every):
 def run_fast(content, style, size, snapshot_every=1, **options):
     """(b): nst_teach.style_transfer's default fast path on the same objective (options: its settings)."""
     clock, snapshots = Clock(), []
-    config = dataclasses.replace(objective(size), scales=TransferConfig.scales, steps=TransferConfig.steps)
+    defaults = TransferConfig()
+    config = dataclasses.replace(objective(size), scales=defaults.scales, steps=defaults.steps)
 
     def callback(step, image, losses):
         if step % snapshot_every == 0:
@@ -170,19 +171,29 @@ def plot(curves, target, path):
     plt.close(fig)
 
 
+def _numbers(kind):
+    def parse(text):
+        values = tuple(kind(v) for v in text.split(","))
+        return values[0] if len(values) == 1 else values
+    return parse
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--content", default="cat")
     parser.add_argument("--style", default="starry_night")
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--classic-iterations", type=int, default=1000)
-    parser.add_argument("--fast-steps", type=lambda t: tuple(int(v) for v in t.split(",")), default=None,
-                        help="(b)'s iterations per scale (default: style_transfer's default)")
+    parser.add_argument("--fast-steps", type=_numbers(int), default=None,
+                        help="(b)'s iterations, one per scale or one for all (default: style_transfer's)")
+    parser.add_argument("--fast-scales", type=_numbers(float), default=None,
+                        help="(b)'s scales, e.g. 0.5,1 (default: style_transfer's)")
     parser.add_argument("--out", default="benchmarks/out", help="folder for the plot, the images and the numbers")
     args = parser.parse_args(argv)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
 
+    nt.precision.keep_freed_memory()  # as the CLI does; for both runs
     content, style = nt.load_image(args.content, args.size), nt.load_image(args.style, args.size)
     shape = content.shape[-2:]
     print(f"machine: {machine()}")
@@ -191,7 +202,9 @@ def main(argv=None):
     judge_model = nt.load_vgg19(last_layer="relu5_1", device="cpu")  # fp32: the judge
     judge_fn = StyleTransferLoss(judge_model, content, style, objective(args.size))
 
-    fast_options = {} if args.fast_steps is None else {"steps": args.fast_steps}
+    fast_options = {k: v for k, v in (("steps", args.fast_steps), ("scales", args.fast_scales)) if v is not None}
+    if "scales" in fast_options and not isinstance(fast_options["scales"], tuple):
+        fast_options["scales"] = (fast_options["scales"],)
     every_a = max(1, args.classic_iterations // 100)
     print(f"(a) classic: {args.classic_iterations} iterations …", flush=True)
     classic = run_classic(content, style, nt.load_vgg19(last_layer="relu5_1", device="cpu"), args.classic_iterations, every_a)

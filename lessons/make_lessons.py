@@ -862,6 +862,16 @@ LESSON_8 = [
     stages = coarse_to_fine("astronaut", "starry_night", sizes=sizes, steps=STEPS, model=model)
     viz.image_grid(stages, [f"{s} px" for s in sizes], ncols=3, title="Coarse to fine")
     """),
+    md(r"""
+    `style_transfer` can do this itself: `nt.style_transfer(content, style, scales=(0.5, 1))` (or
+    `nst-teach transfer --scales 0.5,1`). Is it *faster*? Measure, don't assume:
+    `benchmarks/time_to_quality.py` judges every run by the paper's loss on the saved image at full
+    size. There, at 512 px, coarse-to-fine painted bigger swirls but reached a given total loss no
+    sooner than one scale: the upsampled image lacks the photo's fine detail, and the full-size
+    iterations spent rebuilding it cancel the cheap coarse ones. What did make it ~4× faster is the
+    arithmetic: VGG-19 in bfloat16 with a channels-last memory layout, the losses kept in fp32
+    (`nst_teach.precision`). That is the default, and the README has the numbers.
+    """),
     md("""
     ## Where the field went next
 

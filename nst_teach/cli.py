@@ -1,6 +1,6 @@
 """The `nst-teach` command: stylise a photo, list samples, draw feature maps, run the grader.
 
-    nst-teach transfer CONTENT STYLE -o OUT.png [--gif OUT.gif] [--size 256] [--steps 200] …
+    nst-teach transfer CONTENT STYLE -o OUT.png [--gif OUT.gif] [--size 512] [--scales 0.5,1] [--steps 100,200] …
     nst-teach samples
     nst-teach features IMAGE --layers relu1_1,relu3_1,relu5_1 -o grid.png
     nst-teach exercises init DIR
@@ -54,7 +54,7 @@ def _add_transfer(sub):
                    help="coarse to fine: fractions of --size, increasing, ending at 1 (default "
                         + ",".join(f"{v:g}" for v in d.scales) + "; 1 = one scale, the classic algorithm)")
     p.add_argument("--steps", type=_ints, default=d.steps,
-                   help="optimiser iterations at each scale, or one number for all (default " + ",".join(map(str, d.steps)) + ")")
+                   help=f"optimiser iterations, one number per scale or one for all (default {d.steps})")
     p.add_argument("--optimizer", default=d.optimizer, choices=["lbfgs", "lbfgsb", "adam", "momentum", "gd"],
                    help="default lbfgs (strong-Wolfe L-BFGS); lbfgsb: scipy's bounded L-BFGS-B")
     p.add_argument("--precision", default=d.precision, choices=["auto", "fp32", "bf16"],
@@ -108,6 +108,9 @@ def cmd_transfer(args):
 
     config = _config_from(args).validate()
     _check_outputs(args)
+    from .precision import keep_freed_memory
+
+    keep_freed_memory()  # ~10% faster steps on Linux (see nst_teach.precision)
     content = load_image(args.content, config.size)
     style = load_image(args.style, config.size)
     total_steps = sum(config.steps_per_scale())
@@ -204,6 +207,14 @@ def cmd_figures(args):
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (``error: …``, exit 2) like every other user error."""
+
+    def error(self, message):
+        print(f"error: {message} (see {self.prog} --help)", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
 def build_parser():
     parser = _Parser(prog="nst-teach", description="Neural style transfer to learn from (Gatys et al.).")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -238,14 +249,6 @@ def build_parser():
     p.add_argument("only", nargs="*", help="figure names to make (default: all)")
     p.set_defaults(run=cmd_figures)
     return parser
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse, but a mistake is one line (``error: …``, exit 2) like every other user error."""
-
-    def error(self, message):
-        print(f"error: {message} (see {self.prog} --help)", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
 
 
 def main(argv=None):

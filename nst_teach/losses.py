@@ -29,28 +29,29 @@ def content_loss(F, P):
     return 0.5 * ((F - P) ** 2).sum()
 
 
-def style_layer_loss(F, A):
+def style_layer_loss(F, A, gram=gram_matrix):
     """E_l = 1/(4 N_l² M_l²) Σ_ij (G_ij − A_ij)², with G = F Fᵀ.
 
     F: features [1, N_l, H, W] or [N_l, H, W] (N_l filters, M_l = H·W positions); A: target Gram
     [N_l, N_l] (unnormalised, ``gram_matrix(style features)``). The 1/(4N²M²) removes the
     dependence on N_l and M_l, so E_l hardly changes with the image size; it does not equalise the
     layers' activation scales (for noise against Starry Night at 64 px, E_l runs from 5e5 at
-    relu1_1 to 2e11 at relu4_1).
+    relu1_1 to 2e11 at relu4_1). gram: the function that computes G (`precision.gram_fast` in the
+    optimisation loop: the same G, faster).
     """
     if F.dim() == 4:
         if F.shape[0] != 1:
             raise NSTError("style_layer_loss takes one image at a time: features must be [1, N, H, W]")
-        F = F[0]
+        F = F.squeeze(0)  # not F[0]: its gradient would be copied into a fresh tensor (slow; same values)
     N, H, W = F.shape
     M = H * W
-    G = gram_matrix(F)  # (N_l, N_l)
+    G = gram(F)  # (N_l, N_l)
     if G.shape != A.shape:
         raise NSTError(f"Gram matrices differ in shape: {tuple(G.shape)} vs target {tuple(A.shape)}")
     return ((G - A) ** 2).sum() / (4.0 * N**2 * M**2)
 
 
-def style_loss(features, targets, weights=None):
+def style_loss(features, targets, weights=None, gram=gram_matrix):
     """L_style = Σ_l w_l E_l over the style layers.
 
     features: {layer: F^l of the generated image}; targets: {layer: A^l}; weights: {layer: w_l}
@@ -58,7 +59,7 @@ def style_loss(features, targets, weights=None):
     """
     if weights is None:
         weights = {layer: 1.0 / len(targets) for layer in targets}
-    return sum(weights[layer] * style_layer_loss(features[layer], A) for layer, A in targets.items())
+    return sum(weights[layer] * style_layer_loss(features[layer], A, gram) for layer, A in targets.items())
 
 
 def tv_loss(x):

@@ -11,6 +11,10 @@ much cheaper on a modern CPU, without changing the maths:
 Measured on this machine (2-core Xeon with AMX; `benchmarks/time_to_quality.py`), forward+backward
 to relu5_1 at 512×341 px: fp32 1.24 s, fp32 channels-last 1.02 s, bf16 channels-last 0.23 s.
 
+The Gram matrices are the other big cost: at 512 px, G = F Fᵀ at relu1_1 multiplies a 64 × 174 592
+matrix by its transpose. `gram_fast` computes the same G without copying F (a channels-last map *is*
+Fᵀ in memory) and its gradient with one matrix product instead of autograd's two plus a sum.
+
 What must stay in fp32: the *losses*. A Gram matrix sums M_l products per entry (M_l = 131 072
 positions at relu1_1 for 512×256), and bf16's 8-bit mantissa would lose most of that sum, so the
 features are cast back to fp32 before G = F Fᵀ and the squared errors (`features_for_loss`). With
@@ -19,6 +23,8 @@ that, L-BFGS reached the same loss per iteration in bf16 as in fp32 (60 iteratio
 """
 
 import contextlib
+import ctypes
+import sys
 
 import torch
 
@@ -57,3 +63,55 @@ def network_precision(device, precision):
 def channels_last(t):
     """A [B, C, H, W] tensor (or a model) in channels-last layout; the values are unchanged."""
     return t.to(memory_format=torch.channels_last) if isinstance(t, torch.nn.Module) else t.contiguous(memory_format=torch.channels_last)
+
+
+class _GramFast(torch.autograd.Function):
+    """G = F Fᵀ in fp32, with the backward pass written out: ∂L/∂F = (∂L/∂G + ∂L/∂Gᵀ) F."""
+
+    @staticmethod
+    def forward(ctx, Ft):  # Ft: (M, N), the transposed feature matrix, bf16 or fp32
+        ctx.save_for_backward(Ft)
+        Ft32 = Ft.float()  # G sums M products per entry: in fp32 (bf16 values are exact in fp32)
+        return Ft32.T @ Ft32  # (N, M) @ (M, N) → (N, N)
+
+    @staticmethod
+    def backward(ctx, dG):
+        (Ft,) = ctx.saved_tensors
+        # One product, in Ft's own dtype and layout: a bf16 network gets its bf16 gradient directly
+        # (it would be rounded to bf16 on the way back anyway), without an fp32 copy of size M × N.
+        return Ft @ (dG + dG.T).to(Ft.dtype)  # (M, N) @ (N, N) → (M, N)
+
+
+def gram_fast(F):
+    """The Gram matrix G = F Fᵀ of one image's features F [1, N, H, W] or [N, H, W] → [N, N], fp32,
+    as `nst_teach.gram.gram_matrix` (unnormalised), but faster for the optimisation loop. F may be
+    bf16: G is still summed in fp32.
+
+    For a channels-last F, the (M = H·W) × N matrix Fᵀ is read in place (no copy), and the gradient
+    comes back in the same layout, so it adds to the network's own gradient without reordering.
+    Measured at 512 px (relu1_1 … relu5_1, bf16 network): see `benchmarks/bench_transfer.py`.
+    """
+    # No F[0]: its backward would build a zero tensor in the default layout and copy into it.
+    N = F.shape[-3]
+    Ft = F.movedim(-3, -1).reshape(-1, N)  # (…, H, W, N) → (M, N): a view when F is channels-last
+    return _GramFast.apply(Ft)
+
+
+def keep_freed_memory():
+    """Ask glibc's malloc to keep freed memory for reuse instead of returning it to the system.
+
+    Each evaluation allocates and frees the same large feature maps (44 MB for relu1_1 at 512 px);
+    by default glibc unmaps them and the next evaluation pays page faults to map them again.
+    Raising the mmap and trim thresholds made a 512 px bf16 evaluation about 10% faster here.
+    It changes the whole process's allocator, so only the command line and the benchmarks call it.
+    Returns True if it was applied (Linux with glibc), else False and nothing changes.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameter numbers
+    # 32 MB is glibc's largest allowed mmap threshold on 64-bit; keep up to 1 GB of free heap.
+    return bool(libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)) and bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 30))

@@ -38,7 +38,7 @@ from .images import MIN_SIZE, check_size, load_image, resize_image
 from .losses import content_loss, style_loss, total_loss, tv_loss
 from .optim import OPTIMIZERS
 from .preprocess import preprocess
-from .precision import channels_last, network_precision, resolve_precision
+from .precision import channels_last, gram_fast, network_precision, resolve_precision
 from .vgg import TORCHVISION_INDEX, canonical_layer_name, default_device, load_vgg19
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
@@ -53,7 +53,7 @@ FIRST_STEP = {"gd": 0.01, "momentum": 0.001}
 INITS = ("content", "noise", "style")
 # L-BFGS's pull back into [0, 1] (see _optimise_lbfgs): a pixel this far outside is pulled as hard as
 # an average pixel is pushed by the loss at the start.
-PULL_DISTANCE = 0.01
+PULL_DISTANCE = 0.1
 # Coarse scales smaller than this are skipped: relu5_1 sees a 1/16 of the input, so at 32 px it is 2×2.
 MIN_SCALE_SIZE = 64
 
@@ -63,8 +63,8 @@ class TransferConfig:
     """Every option of a run, with its default written once (shared by the Python API and the CLI)."""
 
     size: int = 512  # longest side of the result, in pixels
-    scales: tuple = (0.5, 1.0)  # coarse to fine: fractions of ``size``, increasing, ending at 1.0
-    steps: int | tuple = (100, 200)  # optimiser iterations at each scale (one number: at every scale)
+    scales: tuple = (1.0,)  # coarse to fine, e.g. (0.5, 1.0): fractions of ``size``, increasing, ending at 1
+    steps: int | tuple = 400  # optimiser iterations at each scale (one number: at every scale)
     optimizer: str = "lbfgs"  # lbfgs (strong-Wolfe L-BFGS) | lbfgsb (scipy) | adam | momentum | gd
     lr: float | None = None  # None: DEFAULT_LR[optimizer], or FIRST_STEP / mean|∇L(x₀)| for gd, momentum
     content_weight: float = 1.0  # α
@@ -179,24 +179,25 @@ class StyleTransferLoss(torch.nn.Module):
         self.model, self.config, self.precision = model, config, precision
         self.layers = list(dict.fromkeys((*config.content_layers, *config.style_layers)))
         with torch.no_grad():
-            self.P = {k: v.detach() for k, v in self._features(content, config.content_layers).items()}
+            self.P = {k: v.float() for k, v in self._features(content, config.content_layers).items()}
             style_features = self._features(style, config.style_layers)
-            self.A = {layer: gram_matrix(F[0]).detach() for layer, F in style_features.items()}  # (N_l, N_l)
+            self.A = {layer: gram_fast(F) for layer, F in style_features.items()}  # (N_l, N_l), fp32
         w = config.style_layer_weights or [1.0 / len(config.style_layers)] * len(config.style_layers)
         self.w = dict(zip(config.style_layers, w))
 
     def _features(self, img, layers):
+        """Features in the network's precision (bf16 or fp32); the losses below work in fp32."""
         x = channels_last(preprocess(img, self.model.convention))  # the layout the fast kernels want
         device = next(self.model.parameters()).device
         with network_precision(device, self.precision):
-            feats = extract_features(self.model, x, layers)
-        return {name: F.float() for name, F in feats.items()}  # losses in fp32 (see nst_teach.precision)
+            return extract_features(self.model, x, layers)
 
     def forward(self, x):
         c = self.config
         feats = self._features(x, self.layers)  # one pass for content and style layers
-        L_content = sum(content_loss(feats[layer], P) for layer, P in self.P.items())
-        L_style = style_loss({layer: feats[layer] for layer in self.A}, self.A, self.w)
+        L_content = sum(content_loss(feats[layer].float(), P) for layer, P in self.P.items())
+        # gram_fast sums G in fp32 even for bf16 features (see nst_teach.precision)
+        L_style = style_loss({layer: feats[layer] for layer in self.A}, self.A, self.w, gram=gram_fast)
         L_tv = tv_loss(x) if c.tv_weight > 0 else x.new_zeros(())
         total = total_loss(L_content, L_style, L_tv, content_weight=c.content_weight, style_weight=c.style_weight, tv_weight=c.tv_weight)
         return total, {"content": L_content.item(), "style": L_style.item(), "tv": L_tv.item(), "total": total.item()}
@@ -234,6 +235,19 @@ def scale_sizes(shape, scales):
             continue
         stages = [st for st in stages if st[1] != size] + [(i, size)]
     return stages
+
+
+def next_scale_start(x, content_before, content):
+    """x₀ at the next, finer scale: the photo at that scale plus what the coarser scale changed,
+    upsampled — x₀ = clip(p + up(x − p_coarse)). Upsampling x itself would also work, but it is
+    blurry: it loses the photo's fine detail, which the fine scale must then rebuild step by step."""
+    change = resize_image_signed(x - content_before, content.shape[-2:])
+    return (content + change).clamp(0.0, 1.0)
+
+
+def resize_image_signed(img, shape):
+    """Bilinear (antialiased) resize of any [1, C, H, W] tensor, values not clipped."""
+    return torch.nn.functional.interpolate(img, size=tuple(shape), mode="bilinear", align_corners=False, antialias=True)
 
 
 def _at_size(source, size, device):
@@ -283,11 +297,15 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     run = _Run(TransferResult(image=None, config=config), callback)
     start = time.perf_counter()
     try:
-        x = None
+        x = previous_content = None
         for index, size in stages:
             content_img, style_img = _at_size(content, size, device), _at_size(style, size, device)
             loss_fn = StyleTransferLoss(model, content_img, style_img, config, precision)
-            x0 = initial_image(content_img, style_img, config.init if x is None else x, config.seed)
+            if x is None:
+                x0 = initial_image(content_img, style_img, config.init, config.seed)
+            else:
+                x0 = next_scale_start(x, previous_content, content_img)
+            previous_content = content_img
             run.start_scale(x0, size)
             stage = dataclasses.replace(config, steps=steps[index])
             if config.optimizer in ("lbfgs", "lbfgsb"):
@@ -368,7 +386,7 @@ def _optimise_lbfgs(loss_fn, x0, config, run):
     the loss of the picture the user gets, plus a pull back towards the box for pixels that left it.
     Without the pull, a pixel outside [0, 1] has zero gradient and could never come back. f has the
     same minimisers as L on the box for any μ > 0 (outside the box L(clip(x)) no longer changes and
-    the penalty only grows); μ is set from the first gradient so that a pixel 0.01 outside is pulled
+    the penalty only grows); μ is set from the first gradient so that a pixel 0.1 outside is pulled
     as hard as an average pixel is pushed by L. L-BFGS-B keeps x in the box by itself.
     """
     evaluated, mu = {}, []  # the losses of the latest evaluation, and of the current iterate; μ

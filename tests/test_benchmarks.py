@@ -21,7 +21,7 @@ def load(name):
 
 def test_time_to_quality_runs_end_to_end(tmp_path, capsys):
     ttq = load("time_to_quality")
-    rows = ttq.main(["--size", "64", "--classic-iterations", "3", "--fast-steps", "2,2", "--out", str(tmp_path)])
+    rows = ttq.main(["--size", "64", "--classic-iterations", "3", "--fast-steps", "2", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert "(a) classic L-BFGS" in out and "(b) nst-teach fast path" in out
     assert [r["iterations"] for r in rows] == [3, 2]

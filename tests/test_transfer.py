@@ -174,7 +174,8 @@ def test_coarse_to_fine_chains_the_scales(vgg, cat128, style):
     assert both.image.shape == cat128.shape
     small_cat, small_style = (transfer._at_size(img, 64, "cpu") for img in (cat128, style))
     coarse = style_transfer(small_cat, small_style, scales=(1.0,), steps=3, **options)
-    fine = style_transfer(cat128, style, scales=(1.0,), steps=2, init=coarse.image, **options)
+    start = transfer.next_scale_start(coarse.image, small_cat, cat128)
+    fine = style_transfer(cat128, style, scales=(1.0,), steps=2, init=start, **options)
     for got, expected in zip(both.history, coarse.history + fine.history):
         assert got["total"] == pytest.approx(expected["total"], rel=1e-5)
     torch.testing.assert_close(both.image, fine.image)
@@ -186,10 +187,19 @@ def test_steps_per_scale():
     assert TransferConfig(scales=(0.25, 0.5, 1.0), steps=(1, 2, 3)).steps_per_scale() == (1, 2, 3)
 
 
+def test_next_scale_keeps_the_photos_detail_and_adds_the_coarse_change(cat128):
+    small = transfer._at_size(cat128, 64, "cpu")
+    assert torch.equal(transfer.next_scale_start(small, small, cat128), cat128)  # nothing changed: the photo
+    brighter = (small + 0.1).clamp(0, 1)
+    start = transfer.next_scale_start(brighter, small, cat128)
+    inside = (cat128 > 0.05) & (cat128 < 0.85)  # away from the clipping at 0 and 1
+    assert ((start - cat128)[inside] - (brighter - small).mean()).abs().max() < 0.05
+
+
 def test_default_is_the_fast_path_and_results_stay_valid(vgg, cat128, style):
-    result = style_transfer(cat128, style, model=vgg, steps=(2, 2))
-    assert result.config.scales == (0.5, 1.0) and result.config.optimizer == "lbfgs"
-    assert [h["size"] for h in result.history] == [64, 64, 128, 128]
+    result = style_transfer(cat128, style, model=vgg, steps=2)
+    assert result.config.optimizer == "lbfgs" and result.config.precision == "auto"
+    assert [h["size"] for h in result.history] == [128, 128]
     assert result.image.min() >= 0 and result.image.max() <= 1 and result.image.shape == cat128.shape
 
 
