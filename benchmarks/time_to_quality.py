@@ -111,7 +111,7 @@ def run_classic(content, style, model, iterations, snapshot_every):
                 iterations=optimizer.state[x]["n_iter"], snapshots=snapshots)
 
 
-def run_fast(content, style, size, snapshot_every=1, **options):
+def run_fast(content, style, size, snapshot_every=1, name="(b) nst-teach fast path", **options):
     """(b): nst_teach.style_transfer's default fast path on the same objective (options: its settings)."""
     clock, snapshots = Clock(), []
     defaults = TransferConfig()
@@ -125,7 +125,7 @@ def run_fast(content, style, size, snapshot_every=1, **options):
     result = nt.style_transfer(content, style, config=config, callback=callback, **options)
     seconds = clock.now()
     snapshots.append((seconds, result.image))
-    return dict(name="(b) nst-teach fast path", image=result.image, seconds=seconds,
+    return dict(name=name, image=result.image, seconds=seconds,
                 evaluations=result.evaluations, iterations=len(result.history), snapshots=snapshots, result=result)
 
 
@@ -178,6 +178,11 @@ def _numbers(kind):
     return parse
 
 
+def _schedule(text):
+    scales, _, steps = text.partition(":")
+    return tuple(float(v) for v in scales.split(",")), tuple(int(v) for v in steps.split(","))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--content", default="cat")
@@ -188,6 +193,8 @@ def main(argv=None):
                         help="(b)'s iterations, one per scale or one for all (default: style_transfer's)")
     parser.add_argument("--fast-scales", type=_numbers(float), default=None,
                         help="(b)'s scales, e.g. 0.5,1 (default: style_transfer's)")
+    parser.add_argument("--coarse-to-fine", type=_schedule, default=None, metavar="SCALES:STEPS",
+                        help="also run (b) coarse to fine, e.g. 0.5,1:50,400 (the fast path's options otherwise)")
     parser.add_argument("--out", default="benchmarks/out", help="folder for the plot, the images and the numbers")
     args = parser.parse_args(argv)
     out = Path(args.out)
@@ -210,11 +217,16 @@ def main(argv=None):
     classic = run_classic(content, style, nt.load_vgg19(last_layer="relu5_1", device="cpu"), args.classic_iterations, every_a)
     print(f"(b) fast path …", flush=True)
     fast = run_fast(args.content, args.style, args.size, snapshot_every=5, **fast_options)
-    runs = (classic, fast)
+    runs = [classic, fast]
+    if args.coarse_to_fine:
+        scales, steps = args.coarse_to_fine
+        print(f"(c) coarse to fine {scales} …", flush=True)
+        runs.append(run_fast(args.content, args.style, args.size, snapshot_every=5, scales=scales, steps=steps,
+                             name="(c) (b) coarse to fine"))
     curves = {run["name"]: judged_curve(run, judge_fn, shape) for run in runs}
     target = TOLERANCE * curves[classic["name"]][-1][1]["total"]
 
-    header = (f"{'run':<26} {'wall s':>8} {'evals':>6} {'iters':>6} {'content':>10} {'style':>10} {'total':>10} "
+    header = (f"{'run':<28} {'wall s':>8} {'evals':>6} {'iters':>6} {'content':>10} {'style':>10} {'total':>10} "
               f"{'reach 1.05×(a) s':>17} {'÷ (a) wall':>11}")
     print(header)
     rows = []
@@ -225,7 +237,7 @@ def main(argv=None):
         rows.append(dict(run=run["name"], seconds=run["seconds"], evaluations=run["evaluations"],
                          iterations=run["iterations"], **{k: final[k] for k in ("content", "style", "total")},
                          reach_seconds=reach, reach_ratio=ratio))
-        print(f"{run['name']:<26} {run['seconds']:>8.1f} {run['evaluations']:>6} {run['iterations']:>6} "
+        print(f"{run['name']:<28} {run['seconds']:>8.1f} {run['evaluations']:>6} {run['iterations']:>6} "
               f"{final['content']:>10.4g} {final['style']:>10.4g} {final['total']:>10.4g} "
               f"{'never' if reach is None else f'{reach:.1f}':>17} {'—' if ratio is None else f'{ratio:.3f}':>11}")
     fast_total, classic_total = rows[1]["total"], rows[0]["total"]
@@ -234,6 +246,8 @@ def main(argv=None):
     plot(curves, target, out / "time_to_quality.png")
     nt.save_image(classic["image"], out / "classic.png")
     nt.save_image(fast["image"], out / "fast.png")
+    if args.coarse_to_fine:
+        nt.save_image(runs[2]["image"], out / "coarse_to_fine.png")
     numbers = dict(machine=machine(), size=list(shape), rows=rows, target=target,
                    curves={k: [(t, p["total"]) for t, p in v] for k, v in curves.items()})
     nt.images.atomic_write(out / "time_to_quality.json", lambda tmp: Path(tmp).write_text(json.dumps(numbers, indent=1)))

@@ -6,22 +6,23 @@ is small: F, P at the content layer(s) (relu4_2 by default), E_l at the style la
 relu5_1), exactly as in Gatys et al. (2016); see `nst_teach.losses` for each term.
 
 Keeping the image displayable. The optimisation variable is the RGB image x ∈ [0, 1]^{3×H×W} itself
-(`preprocess` is applied inside the loss, so autograd goes through it), and it stays in the box
-[0, 1] at every step: the default L-BFGS-B treats each pixel's range as a bound (`optim.lbfgsb`),
-and gradient descent, momentum and Adam *project* after every step, x ← clip(x, 0, 1) (projected
-gradient descent). So what you see in the progress GIF, and the losses we report, are those of the
+(`preprocess` is applied inside the loss, so autograd goes through it), and what is measured and
+saved is always a valid picture: the default L-BFGS minimises the loss of clip(x, 0, 1) (plus a
+small pull back into the box, see `_optimise_lbfgs`), L-BFGS-B (``optimizer="lbfgsb"``) treats each
+pixel's range as a bound, and gradient descent, momentum and Adam *project* after every step,
+x ← clip(x, 0, 1). So what you see in the progress GIF, and the losses we report, are those of the
 picture that gets saved. Without it, the unconstrained optimum drifts outside [0, 1] and clipping
 only at save time changes the picture after the fact. Measured on cat + starry_night, 256 px, 100
 iterations: torch's unbounded L-BFGS left 2.5% of the values outside [0, 1], and clipping them raised
-the style loss 1.9×; L-BFGS-B inside the box reached the same total loss (6.19e10 vs 6.21e10).
-A sigmoid parametrisation would also bound x, but it flattens the gradient near black and white.
+the style loss 1.9×. A sigmoid parametrisation would also bound x, but it flattens the gradient
+near black and white.
 
-The fast default (measured in `benchmarks/time_to_quality.py`): the work is split over *scales*,
-coarse to fine — optimise at half the size first, upsample that result and use it as x₀ at full size,
-with the targets P and A recomputed for each size — and VGG-19 runs in bfloat16 and channels-last
-where the CPU/GPU has fast bf16 (`nst_teach.precision`), the losses always in fp32. The optimiser is
-L-BFGS with a strong-Wolfe line search evaluated at clip(x, 0, 1). ``scales=(1.0,)`` and
-``precision="fp32"`` give the classic single-scale algorithm of the lessons.
+Speed (measured in `benchmarks/time_to_quality.py`): VGG-19 runs in bfloat16 and channels-last
+where the CPU/GPU has fast bf16, the losses always in fp32 (`nst_teach.precision`). The work can
+also be split over *scales*, coarse to fine (``scales=(0.5, 1.0)``): optimise at half the size,
+carry what changed up to full size as x₀, and recompute the targets P and A at each size. By the
+paper's loss at full size it was no faster (the full-size steps must rebuild the fine detail), so
+one scale is the default. ``precision="fp32"`` gives the classic arithmetic of the lessons.
 """
 
 import dataclasses
@@ -269,13 +270,15 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     in [0, 1] (then their own size is the full size, and ``size`` is ignored).
     options: any `TransferConfig` field (size, scales, steps, optimizer, content_weight, style_weight,
     tv_weight, content_layers, style_layers, style_layer_weights, init, seed, device, precision, …).
-    Coarse to fine: for each of ``scales`` the content and style images are taken at that fraction
-    of the full size, the targets recomputed, and the previous scale's result (upsampled) is x₀.
+    Coarse to fine (``scales=(0.5, 1.0)``; default one scale): at each scale the content and style
+    images are taken at that fraction of the full size, the targets recomputed, and x₀ is the photo
+    plus what the previous scale changed, upsampled (`next_scale_start`).
     callback(step, image, losses): called after every step (counted over all scales) with the
     current image (clone it to keep it) and the losses of the image that step started from; return
     True to stop early.
     model: a VGG19 from `load_vgg19` to reuse between runs (must reach the deepest layer used);
-    then the model's own weights and pooling are used, and ``weights`` / ``pool`` are ignored.
+    then the model's own weights and pooling are used, and ``weights`` / ``pool`` are ignored. It is
+    switched to channels-last layout in place (same values, faster convolutions).
     Deterministic for a given seed on the same machine. Ctrl-C raises `TransferInterrupted` whose
     ``.result`` holds the image so far. If the loss becomes NaN/inf the run stops, keeps the last
     finite image and returns ``status='diverged'``.

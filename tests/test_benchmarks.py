@@ -21,12 +21,13 @@ def load(name):
 
 def test_time_to_quality_runs_end_to_end(tmp_path, capsys):
     ttq = load("time_to_quality")
-    rows = ttq.main(["--size", "64", "--classic-iterations", "3", "--fast-steps", "2", "--out", str(tmp_path)])
+    rows = ttq.main(["--size", "128", "--classic-iterations", "3", "--fast-steps", "2",
+                     "--coarse-to-fine", "0.5,1:2,1", "--out", str(tmp_path)])
     out = capsys.readouterr().out
-    assert "(a) classic L-BFGS" in out and "(b) nst-teach fast path" in out
-    assert [r["iterations"] for r in rows] == [3, 2]
+    assert "(a) classic L-BFGS" in out and "(b) nst-teach fast path" in out and "(c)" in out
+    assert [r["iterations"] for r in rows] == [3, 2, 3]
     assert all(math.isfinite(r["total"]) and r["evaluations"] >= r["iterations"] for r in rows)
-    for name in ("time_to_quality.png", "classic.png", "fast.png", "time_to_quality.json"):
+    for name in ("time_to_quality.png", "classic.png", "fast.png", "coarse_to_fine.png", "time_to_quality.json"):
         assert (tmp_path / name).stat().st_size > 0
     numbers = json.loads((tmp_path / "time_to_quality.json").read_text())
     assert numbers["target"] == pytest.approx(ttq.TOLERANCE * rows[0]["total"])
