@@ -8,8 +8,8 @@ much cheaper on a modern CPU, without changing the maths:
 * **bfloat16 autocast** runs the convolutions with 16-bit floats (8 exponent bits like fp32, 8
   mantissa bits); CPUs with AVX-512 BF16 / AMX do them in hardware.
 
-Measured on this machine (2-core Xeon with AMX; `benchmarks/time_to_quality.py`), forward+backward
-to relu5_1 at 512×341 px: fp32 1.24 s, fp32 channels-last 1.02 s, bf16 channels-last 0.23 s.
+Measured on this machine (2-core Xeon with AMX), forward+backward to relu5_1 at 512×341 px: fp32
+1.24 s, fp32 channels-last 1.02 s, bf16 channels-last 0.23 s (DEVELOPERS.md, "The fast path").
 
 The Gram matrices are the other big cost: at 512 px, G = F Fᵀ at relu1_1 multiplies a 64 × 174 592
 matrix by its transpose. `gram_fast` computes the same G without copying F (a channels-last map *is*
@@ -17,7 +17,7 @@ Fᵀ in memory) and its gradient with one matrix product instead of autograd's t
 
 What must stay in fp32: the *losses*. A Gram matrix sums M_l products per entry (M_l = 131 072
 positions at relu1_1 for 512×256), and bf16's 8-bit mantissa would lose most of that sum, so the
-features are cast back to fp32 before G = F Fᵀ and the squared errors (`features_for_loss`). With
+features are cast back to fp32 before G = F Fᵀ (inside `gram_fast`) and the squared errors. With
 that, L-BFGS reached the same loss per iteration in bf16 as in fp32 (60 iterations at 512 px:
 4.75e11 vs 4.73e11, judged in fp32 on the saved 8-bit image).
 """
