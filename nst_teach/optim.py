@@ -15,6 +15,7 @@ strong-Wolfe line search); `lbfgsb` (scipy's L-BFGS-B, with the pixels bounded t
 for comparison.
 """
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -173,7 +174,7 @@ def lbfgsb(f_and_grad, x0, steps, on_iteration, history_size=20):
 HISTORY_SIZE = 20
 
 
-def lbfgs(f_and_grad, x0, steps, on_iteration, history_size=HISTORY_SIZE):
+def lbfgs(f_and_grad, x0, steps, on_iteration, history_size=HISTORY_SIZE, first_step=0.01):
     """Minimise f with L-BFGS and a strong-Wolfe line search (``torch.optim.LBFGS``), ``steps`` iterations.
 
     L-BFGS builds a picture of the curvature from the last ``history_size`` steps and gradient
@@ -181,36 +182,50 @@ def lbfgs(f_and_grad, x0, steps, on_iteration, history_size=HISTORY_SIZE):
     enough and the slope flattens (the strong Wolfe conditions), so there is no learning rate.
     Everything stays in torch, on x0's device: no copies to numpy between iterations.
 
+    first_step: how far the first trial step moves a pixel, on average. torch starts along −∇f with
+    length 1/Σ|∇f|, which moves a pixel by 1/n on average (n values: 1e-6 at 1024 px), a change a
+    bf16 network cannot see, and the line search then fails. Rescaling changes only that first step
+    (L-BFGS and the Wolfe conditions are invariant to rescaling x and f afterwards), so we minimise
+    f̃(z) = f(s z) / c with s ≈ first_step · n (within √2), and c = s · mean|∇f(x₀)| so that ∇f̃ is about 1 per
+    value: in fp32, sums of squares of gradients of 1e10 per pixel would overflow in the line
+    search's interpolation. None: no rescaling, torch's own first step.
+
     f_and_grad(x) → (f: float, grad: tensor like x), for a tensor x shaped like x0.
     on_iteration(x) is called after each iteration with the new iterate; return True to stop.
     Returns the final iterate. (Bounds are the caller's business: `style_transfer` evaluates f at
     clip(x, 0, 1), so what the optimiser measures is always the picture the user gets.)
     """
-    x = x0.detach().clone().requires_grad_(True)
+    # s a power of two, so that z = x / s and x = z · s are exact: x₀ is evaluated as it is.
+    s = 1.0 if first_step is None else 2.0 ** round(math.log2(first_step * x0.numel()))
+    c = []  # the scale of f, set at the first evaluation
+    z = (x0.detach() / s).requires_grad_(True)
     # One iteration per step() call, so that we can report each one; max_eval bounds the line search
     # (torch gives it max_eval − 1 evaluations), 25 as in torch's own default.
-    optimizer = torch.optim.LBFGS([x], lr=1.0, max_iter=1, max_eval=26, history_size=history_size, tolerance_grad=0.0,
+    optimizer = torch.optim.LBFGS([z], lr=1.0, max_iter=1, max_eval=26, history_size=history_size, tolerance_grad=0.0,
                                   tolerance_change=0.0, line_search_fn="strong_wolfe")
-    recent = []  # the last few evaluations (x, f, grad)
+    recent = []  # the last few evaluations (z, f, ∇_z f)
 
     def closure():
         # Each step() starts by evaluating f at the current iterate, which the previous line search
         # has usually just evaluated: reuse that instead of paying for a second forward+backward.
         for seen, f, grad in recent:
-            if torch.equal(seen, x):
-                x.grad = grad.clone()
+            if torch.equal(seen, z):
+                z.grad = grad.clone()
                 return f
-        f, grad = f_and_grad(x.detach().clone())
-        recent.append((x.detach().clone(), f, grad.detach().clone()))
+        f, grad = f_and_grad(z.detach() * s)
+        if not c:
+            c.append(1.0 if first_step is None else max(s * grad.abs().mean().item(), 1e-30))
+        f, grad = f / c[0], grad.detach() * (s / c[0])  # f̃ = f / c, ∂f̃/∂z = (s / c) ∂f/∂x
+        recent.append((z.detach().clone(), f, grad))
         del recent[:-3]
-        x.grad = grad.detach().clone()
+        z.grad = grad.clone()
         return f
 
     for _ in range(steps):
         optimizer.step(closure)
-        if on_iteration(x.detach()):
+        if on_iteration(z.detach() * s):
             break
-    return x.detach()
+    return z.detach() * s
 
 
 OPTIMIZERS = {"lbfgs": lbfgs, "lbfgsb": lbfgsb, "adam": Adam, "momentum": Momentum, "gd": GradientDescent}

@@ -227,7 +227,7 @@ def test_lbfgs_one_iteration_at_a_time_is_torchs_lbfgs_without_extra_evaluations
         evaluations.append(x.clone())
         return rosenbrock_f_and_grad(x)
 
-    x = lbfgs(counted, x0, steps=25, on_iteration=lambda z: False)
+    x = lbfgs(counted, x0, steps=25, on_iteration=lambda z: False, first_step=None)
 
     ref = x0.clone().requires_grad_(True)
     torch_lbfgs = torch.optim.LBFGS([ref], lr=1.0, max_iter=25, max_eval=10_000, history_size=20,
@@ -243,6 +243,24 @@ def test_lbfgs_one_iteration_at_a_time_is_torchs_lbfgs_without_extra_evaluations
     torch.testing.assert_close(x, ref.detach(), rtol=0, atol=1e-12)
     assert len(evaluations) == torch_lbfgs.state[ref]["func_evals"]
     assert rosenbrock(x).item() < 1e-3 < rosenbrock(x0).item()  # and it did get to the valley floor
+
+
+def test_lbfgs_first_trial_step_moves_a_value_by_first_step_on_average():
+    x0 = torch.rand(1, 3, 8, 8, generator=torch.Generator().manual_seed(0))
+    target = torch.rand(1, 3, 8, 8, generator=torch.Generator().manual_seed(1))
+    points = []
+
+    def quadratic(x):
+        points.append(x.clone())
+        x = x.detach().requires_grad_(True)
+        f = 1e9 * ((x - target) ** 2).sum()  # gradients ~1e9, as in style transfer: torch's first step would be tiny
+        f.backward()
+        return f.item(), x.grad
+
+    x = lbfgs(quadratic, x0, steps=10, on_iteration=lambda z: False, first_step=0.01)
+    assert torch.equal(points[0], x0)  # x₀ itself is evaluated first (the rescaling is exact)
+    assert 0.01 / 2**0.5 <= (points[1] - points[0]).abs().mean().item() <= 0.01 * 2**0.5
+    torch.testing.assert_close(x, target, atol=1e-4, rtol=0)  # and it still converges
 
 
 def test_lbfgs_stops_when_the_callback_says_so_and_respects_the_budget():
