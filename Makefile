@@ -26,6 +26,7 @@ figures: setup
 
 benchmark: setup
 	$(BIN)/python benchmarks/bench_transfer.py
+	$(BIN)/python benchmarks/bench_evaluation.py --keep-freed-memory
 
 lab: setup
 	$(BIN)/jupyter lab lessons/

@@ -99,13 +99,14 @@ def load_image(source, size=None, *, cache_dir=None):
     return torch.from_numpy(arr).permute(2, 0, 1).unsqueeze(0).contiguous()  # (1, 3, H, W)
 
 
-def resize_image(img, shape):
-    """Bilinear resize of a [1, 3, H, W] tensor to ``shape`` = (H', W'), kept in [0, 1].
+def resize_image(img, shape, clip=True):
+    """Bilinear resize of a [1, C, H, W] tensor to ``shape`` = (H', W'), kept in [0, 1] (clip=False:
+    values as they come, e.g. for a difference of two images).
 
     Antialiased: when shrinking, each output pixel averages all the input pixels it covers (as PIL
     does), instead of sampling 4 of them and aliasing fine texture into noise."""
     out = torch.nn.functional.interpolate(img, size=tuple(shape), mode="bilinear", align_corners=False, antialias=True)
-    return out.clamp(0, 1)  # (1, 3, H', W')
+    return out.clamp(0, 1) if clip else out  # (1, C, H', W')
 
 
 def to_pil(img):

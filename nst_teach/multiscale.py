@@ -5,14 +5,11 @@ appear quickly and each step is cheap. Upsampling that result and using it as th
 x₀ at the next size leaves the optimiser only the fine detail to add (Gatys et al. 2017, "Controlling
 Perceptual Factors in Neural Style Transfer", on spatial scale). Each stage is an ordinary
 `nst_teach.style_transfer` run whose ``init`` is the previous stage's result. (`style_transfer`
-itself does the same by default through its ``scales`` option; this is the version to read.)
+can do the same through its ``scales`` option; this is the version to read.)
 """
 
-import torch
-
 from .errors import NSTError
-from .images import load_image, resize_image
-from .transfer import style_transfer
+from .transfer import image_at_size, style_transfer
 
 
 def coarse_to_fine(content, style, sizes=(64, 128, 256), steps=50, model=None, **options):
@@ -27,16 +24,10 @@ def coarse_to_fine(content, style, sizes=(64, 128, 256), steps=50, model=None, *
         raise NSTError(f"sizes must be increasing, e.g. (64, 128, 256); got {sizes!r}")
     stages, x = [], None
     for size in sizes:
-        c, s = (_at_size(img, size) for img in (content, style))
+        c, s = (image_at_size(img, size) for img in (content, style))
         init = "content" if x is None else x  # style_transfer resizes x to this stage's shape
         x = style_transfer(c, s, steps=steps, model=model, init=init, **{**options, "scales": (1.0,)}).image
         stages.append(x)
     return stages
 
 
-def _at_size(img, size):
-    if torch.is_tensor(img):
-        H, W = img.shape[-2:]
-        scale = size / max(H, W)
-        return resize_image(img, (max(1, round(H * scale)), max(1, round(W * scale))))
-    return load_image(img, size)

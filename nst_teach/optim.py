@@ -183,12 +183,12 @@ def lbfgs(f_and_grad, x0, steps, on_iteration, history_size=HISTORY_SIZE, first_
     Everything stays in torch, on x0's device: no copies to numpy between iterations.
 
     first_step: how far the first trial step moves a pixel, on average. torch starts along −∇f with
-    length 1/Σ|∇f|, which moves a pixel by 1/n on average (n values: 1e-6 at 1024 px), a change a
+    length 1/Σ|∇f|, which moves a pixel by 1/n on average (n values: 5e-7 at 1024 px), a change a
     bf16 network cannot see, and the line search then fails. Rescaling changes only that first step
     (L-BFGS and the Wolfe conditions are invariant to rescaling x and f afterwards), so we minimise
-    f̃(z) = f(s z) / c with s ≈ first_step · n (within √2), and c = s · mean|∇f(x₀)| so that ∇f̃ is about 1 per
-    value: in fp32, sums of squares of gradients of 1e10 per pixel would overflow in the line
-    search's interpolation. None: no rescaling, torch's own first step.
+    f̃(z) = f(s z) / c with s ≈ first_step · n (within √2) and c = s · mean|∇f(x₀)|, so that ∇f̃ is
+    about 1 per value: in fp32, sums of squares of gradients of 1e10 per pixel would overflow in
+    the line search's interpolation. None: no rescaling, torch's own first step.
 
     f_and_grad(x) → (f: float, grad: tensor like x), for a tensor x shaped like x0.
     on_iteration(x) is called after each iteration with the new iterate; return True to stop.

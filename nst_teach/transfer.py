@@ -242,16 +242,11 @@ def next_scale_start(x, content_before, content):
     """x₀ at the next, finer scale: the photo at that scale plus what the coarser scale changed,
     upsampled — x₀ = clip(p + up(x − p_coarse)). Upsampling x itself would also work, but it is
     blurry: it loses the photo's fine detail, which the fine scale must then rebuild step by step."""
-    change = resize_image_signed(x - content_before, content.shape[-2:])
+    change = resize_image(x - content_before, content.shape[-2:], clip=False)
     return (content + change).clamp(0.0, 1.0)
 
 
-def resize_image_signed(img, shape):
-    """Bilinear (antialiased) resize of any [1, C, H, W] tensor, values not clipped."""
-    return torch.nn.functional.interpolate(img, size=tuple(shape), mode="bilinear", align_corners=False, antialias=True)
-
-
-def _at_size(source, size, device):
+def image_at_size(source, size, device="cpu"):
     """A path/sample loaded at longest side ``size``, or a tensor resized to it (None: as it is)."""
     if not torch.is_tensor(source):
         return load_image(source, size).to(device)
@@ -293,7 +288,7 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     if model is None:
         model = load_vgg19(config.weights, last_layer=deepest, pool=config.pool, device=device)
     channels_last(model)  # in place; the same weights, in the layout the fast kernels want
-    full = _at_size(content, None if torch.is_tensor(content) else config.size, device)
+    full = image_at_size(content, None if torch.is_tensor(content) else config.size, device)
     stages = scale_sizes(full.shape[-2:], config.scales)
     steps = config.steps_per_scale()
 
@@ -302,7 +297,7 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     try:
         x = previous_content = None
         for index, size in stages:
-            content_img, style_img = _at_size(content, size, device), _at_size(style, size, device)
+            content_img, style_img = image_at_size(content, size, device), image_at_size(style, size, device)
             loss_fn = StyleTransferLoss(model, content_img, style_img, config, precision)
             if x is None:
                 x0 = initial_image(content_img, style_img, config.init, config.seed)

@@ -43,3 +43,12 @@ def test_time_to_reach_is_the_first_time_at_or_below_the_target():
 def test_bench_transfer_measures_one_size():
     r = load("bench_transfer").measure(64, 2, "auto")
     assert r["bare"] > 0 and r["lbfgs"]["per_eval"] > 0 and r["adam"]["evals_per_it"] == 1
+
+
+def test_bench_evaluation_compares_the_gram_paths(cat, coffee, vgg):
+    bench = load("bench_evaluation")
+    r = bench.measure(cat, coffee, vgg, "fp32", repeat=1)
+    assert set(r) == {"bare", "fast", "autograd"} and all(v > 0 for v in r.values())
+    from nst_teach import losses, transfer
+
+    assert transfer.style_loss is losses.style_loss  # the swapped-in autograd Gram is undone

@@ -172,7 +172,7 @@ def test_coarse_to_fine_chains_the_scales(vgg, cat128, style):
     both = style_transfer(cat128, style, scales=(0.5, 1.0), steps=(3, 2), **options)
     assert [h["size"] for h in both.history] == [64, 64, 64, 128, 128]
     assert both.image.shape == cat128.shape
-    small_cat, small_style = (transfer._at_size(img, 64, "cpu") for img in (cat128, style))
+    small_cat, small_style = (transfer.image_at_size(img, 64, "cpu") for img in (cat128, style))
     coarse = style_transfer(small_cat, small_style, scales=(1.0,), steps=3, **options)
     start = transfer.next_scale_start(coarse.image, small_cat, cat128)
     fine = style_transfer(cat128, style, scales=(1.0,), steps=2, init=start, **options)
@@ -188,7 +188,7 @@ def test_steps_per_scale():
 
 
 def test_next_scale_keeps_the_photos_detail_and_adds_the_coarse_change(cat128):
-    small = transfer._at_size(cat128, 64, "cpu")
+    small = transfer.image_at_size(cat128, 64, "cpu")
     assert torch.equal(transfer.next_scale_start(small, small, cat128), cat128)  # nothing changed: the photo
     brighter = (small + 0.1).clamp(0, 1)
     start = transfer.next_scale_start(brighter, small, cat128)
