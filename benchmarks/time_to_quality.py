@@ -21,6 +21,7 @@ CI runs it once at a tiny size (tests/test_benchmarks.py) so that it cannot rot.
 """
 
 import argparse
+import contextlib
 import dataclasses
 import json
 import os
@@ -53,19 +54,13 @@ class Clock:
     def now(self):
         return time.perf_counter() - self.start - self.paused
 
+    @contextlib.contextmanager
     def pause(self):
-        return _Pause(self)
-
-
-class _Pause:
-    def __init__(self, clock):
-        self.clock = clock
-
-    def __enter__(self):
-        self.t = time.perf_counter()
-
-    def __exit__(self, *exc):
-        self.clock.paused += time.perf_counter() - self.t
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.paused += time.perf_counter() - t
 
 
 def as_user_sees_it(img):
