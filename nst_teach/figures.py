@@ -3,7 +3,8 @@
 Each ``figure_*`` function builds one figure from the samples with the library's own functions and
 returns it; `make_figures` saves them all as PNGs. Nothing is drawn by hand, so when the library
 changes, regenerating the figures shows the change. At the defaults (256 px, 100 L-BFGS steps, the
-quality of the README and the slides) the whole set takes about ten minutes on a 2-core CPU;
+quality of the README and the slides) the whole set takes about four minutes on a 2-core CPU
+(214 s measured);
 ``size=128, steps=50`` is a quick preview.
 """
 
