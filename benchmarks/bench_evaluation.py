@@ -41,7 +41,7 @@ def measure(content, style, model, precision, repeat):
             y = model(x)
         y.float().sum().backward()
 
-    config = TransferConfig(style_weight=1000.0)
+    config = TransferConfig(style_weight=1000.0, weighting="paper")
     loss_fn = StyleTransferLoss(model, content, style, config, precision)
     img = content.clone().requires_grad_(True)
 

@@ -53,7 +53,7 @@ def measure(size, steps, precision):
     bare = (time.perf_counter() - start) / steps
 
     out = {"size": size, "hw": list(content.shape[-2:]), "bare": bare, "precision": precision}
-    one_scale = dict(model=model, device=device, precision=precision, scales=(1.0,))
+    one_scale = dict(model=model, device=device, precision=precision, size=None, scales=(1.0,))
     for optimizer in ("lbfgs", "adam"):
         # Warm-up: the first passes at a new shape are slow (oneDNN picks its kernels), for both paths.
         nt.style_transfer(content, style, steps=2, optimizer=optimizer, **one_scale)

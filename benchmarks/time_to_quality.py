@@ -42,7 +42,7 @@ def objective(size):
     optimiser) keeps `style_transfer`'s defaults, i.e. the fast path's settings."""
     return TransferConfig(size=size, content_weight=1.0, style_weight=1000.0, tv_weight=0.0,
                           content_layers=("relu4_2",), style_layers=nt.transfer.STYLE_LAYERS,
-                          style_layer_weights=(0.2,) * 5, init="content")
+                          style_layer_weights=(0.2,) * 5, init="content", weighting="paper")
 
 
 class Clock:

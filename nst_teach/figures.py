@@ -51,7 +51,7 @@ class Setup:
         options = {k: v for k, v in options.items() if getattr(defaults, k) != v}
         key = (content, style, tuple(sorted(options.items())))
         if key not in self.runs:
-            options = {"steps": self.steps, "scales": (1.0,), **options}  # the lessons' classic single scale
+            options = {"size": None, "steps": self.steps, "scales": (1.0,), **options}  # the lessons' classic single scale
             self.runs[key] = style_transfer(self.image(content), self.image(style), model=self.model, **options)
         return self.runs[key]
 
@@ -150,7 +150,7 @@ def figure_colour_preservation(setup):
     matched_style = match_colour_histogram(style, content)
     # The recoloured style has far less contrast, so its Gram matrices (and L_style) are much smaller:
     # β = 1000 instead of 10 restores the balance (at β = 10 the photo barely changes).
-    matched = style_transfer(content, matched_style, model=setup.model, steps=setup.steps, scales=(1.0,), style_weight=1e3).image
+    matched = style_transfer(content, matched_style, model=setup.model, size=None, steps=setup.steps, scales=(1.0,), style_weight=1e3).image
     return viz.image_grid([content, plain, preserve_colours(plain, content), matched_style, matched],
                           titles=["content", "plain transfer", "luminance only (simplified)", "style, colour-matched", "transfer from it (β = 1000)"],
                           ncols=5, size=2.8, title="Keeping the photo's colours")

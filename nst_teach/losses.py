@@ -29,6 +29,18 @@ def content_loss(F, P):
     return 0.5 * ((F - P) ** 2).sum()
 
 
+def content_loss_per_position(F, P):
+    """L_content / M_l = 1/(2 M_l) Σ_ij (F_ij − P_ij)²: the paper's content loss per position.
+
+    F, P: [1, N_l, H, W] (or [N_l, H, W]); M_l = H·W. Why: ½Σ(F−P)² is a sum over the M_l positions,
+    so it grows with the image, while E_l (divided by M_l²) does not. With the content term per
+    position, α L_content/M_l + β L_style has the same balance at 256 px and at 1024 px; it is the
+    paper's objective with β replaced by β·M_l (and divided by M_l, which moves no minimum).
+    """
+    H, W = F.shape[-2:]
+    return content_loss(F, P) / (H * W)
+
+
 def style_layer_loss(F, A, gram=gram_matrix):
     """E_l = 1/(4 N_l² M_l²) Σ_ij (G_ij − A_ij)², with G = F Fᵀ.
 

@@ -26,7 +26,7 @@ def coarse_to_fine(content, style, sizes=(64, 128, 256), steps=50, model=None, *
     for size in sizes:
         c, s = (image_at_size(img, size) for img in (content, style))
         init = "content" if x is None else x  # style_transfer resizes x to this stage's shape
-        x = style_transfer(c, s, steps=steps, model=model, init=init, **{**options, "scales": (1.0,)}).image
+        x = style_transfer(c, s, steps=steps, model=model, init=init, **{**options, "size": None, "scales": (1.0,)}).image
         stages.append(x)
     return stages
 

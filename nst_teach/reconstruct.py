@@ -35,7 +35,7 @@ def reconstruct_content(image, layer, *, steps=100, seed=0, model=None, **option
     """
     # The style term is switched off (β = 0); its layer is the content layer so no deeper pass is needed.
     return style_transfer(image, image, content_layers=(layer,), style_layers=(layer,), content_weight=1.0,
-                          style_weight=0.0, init="noise", steps=steps, seed=seed, model=model, **{"scales": (1.0,), "optimizer": "lbfgsb", **options})
+                          style_weight=0.0, init="noise", steps=steps, seed=seed, model=model, **{"size": None, "scales": (1.0,), "optimizer": "lbfgsb", "weighting": "paper", **options})
 
 
 def synthesize_texture(style, layers, *, steps=100, seed=0, model=None, **options):
@@ -46,4 +46,4 @@ def synthesize_texture(style, layers, *, steps=100, seed=0, model=None, **option
     """
     # α = 0: the "content" image only sets the size of x; its layer is a style layer (no extra pass).
     return style_transfer(style, style, content_layers=(layers[0],), style_layers=tuple(layers), content_weight=0.0,
-                          style_weight=1.0, init="noise", steps=steps, seed=seed, model=model, **{"scales": (1.0,), "optimizer": "lbfgsb", **options})
+                          style_weight=1.0, init="noise", steps=steps, seed=seed, model=model, **{"size": None, "scales": (1.0,), "optimizer": "lbfgsb", "weighting": "paper", **options})

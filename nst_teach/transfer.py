@@ -36,7 +36,7 @@ from .errors import NSTError
 from .features import extract_features
 from .gram import gram_matrix
 from .images import MIN_SIZE, check_size, load_image, resize_image
-from .losses import content_loss, style_loss, total_loss, tv_loss
+from .losses import content_loss, content_loss_per_position, style_loss, total_loss, tv_loss
 from .optim import OPTIMIZERS
 from .preprocess import preprocess
 from .precision import channels_last, gram_fast, network_precision, resolve_precision
@@ -52,6 +52,11 @@ DEFAULT_LR = {"lbfgs": None, "lbfgsb": None, "adam": 0.02}
 # first gradient so that the first step moves a pixel by this much on average.
 FIRST_STEP = {"gd": 0.01, "momentum": 0.001}
 INITS = ("content", "noise", "style")
+# How α and β are applied (see StyleTransferLoss): "per_position" divides the content term by the
+# number of positions M_l at the content layer (and TV by the number of pixels), so that one β gives
+# the same balance at every image size; "paper" is Gatys et al.'s exact sum, whose balance shifts
+# towards content as the image grows (½Σ(F−P)² grows with M_l, E_l does not).
+WEIGHTINGS = ("per_position", "paper")
 # L-BFGS's pull back into [0, 1] (see _optimise_lbfgs): a pixel this far outside is pulled as hard as
 # an average pixel is pushed by the loss at the start.
 PULL_DISTANCE = 0.1
@@ -63,13 +68,14 @@ MIN_SCALE_SIZE = 64
 class TransferConfig:
     """Every option of a run, with its default written once (shared by the Python API and the CLI)."""
 
-    size: int = 512  # longest side of the result, in pixels
+    size: int | None = 512  # longest side of the result, in pixels (None: the content image's own size)
     scales: tuple = (1.0,)  # coarse to fine, e.g. (0.5, 1.0): fractions of ``size``, increasing, ending at 1
     steps: int | tuple = 400  # optimiser iterations at each scale (one number: at every scale)
     optimizer: str = "lbfgs"  # lbfgs (strong-Wolfe L-BFGS) | lbfgsb (scipy) | adam | momentum | gd
     lr: float | None = None  # None: DEFAULT_LR[optimizer], or FIRST_STEP / mean|∇L(x₀)| for gd, momentum
     content_weight: float = 1.0  # α
-    style_weight: float = 10.0  # β (α/β = 0.1: see lesson 7 for the sweep)
+    style_weight: float = 10.0  # β (chosen by a sweep over pairs and sizes: see DEVELOPERS.md)
+    weighting: str = "per_position"  # per_position (the same look at every size) | paper: see WEIGHTINGS
     tv_weight: float = 0.0  # λ_tv
     content_layers: tuple = CONTENT_LAYERS
     style_layers: tuple = STYLE_LAYERS
@@ -92,6 +98,12 @@ class TransferConfig:
                 raise NSTError(f"{name} must be a number ≥ 0, got {value!r}: e.g. --{name.replace('_', '-')} {getattr(TransferConfig, name):g}")
         if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):
             raise NSTError(f"learning rate must be > 0, got {self.lr!r}")
+        if self.lr is not None and self.optimizer in ("lbfgs", "lbfgsb"):
+            # An explicit option is never silently ignored: L-BFGS has no learning rate.
+            raise NSTError(f"--lr does not apply to {self.optimizer}: its line search chooses each step; "
+                           "leave --lr out, or use --optimizer adam, momentum or gd")
+        if self.weighting not in WEIGHTINGS:
+            raise NSTError(f"unknown weighting {self.weighting!r}: use {' or '.join(WEIGHTINGS)}")
         self._check_device()
         resolve_precision(self.precision, "cpu")
         if not torch.is_tensor(self.init) and self.init not in INITS:
@@ -170,7 +182,14 @@ class StyleTransferLoss(torch.nn.Module):
     """L_total(x) for a fixed content photo and style image: the targets P and A are computed once.
 
     Call it with an RGB image x [1, 3, H, W] in [0, 1]; it returns (total, parts) where parts holds
-    the raw content, style and tv losses as floats. precision: 'fp32' or 'bf16' for the network
+    the content, style and tv terms (unweighted) and the total, as floats:
+
+        weighting="paper":         L = α · ½Σ(F−P)²        + β · Σ_l w_l E_l + λ_tv · L_tv
+        weighting="per_position":  L = α · ½Σ(F−P)² / M_l  + β · Σ_l w_l E_l + λ_tv · L_tv / (H·W)
+
+    (M_l = positions at the content layer, H·W = pixels). The second is the first with β·M_l in
+    place of β, up to the factor 1/M_l: the same family of images, but one β means the same balance
+    at every size (with "paper", a β that stylises at 256 px barely changes a 1024 px photo). precision: 'fp32' or 'bf16' for the network
     (`nst_teach.precision`); the features are cast to fp32 before any loss, so G, E_l and the
     content loss are always summed in fp32.
     """
@@ -195,11 +214,15 @@ class StyleTransferLoss(torch.nn.Module):
 
     def forward(self, x):
         c = self.config
+        per_position = c.weighting == "per_position"
         feats = self._features(x, self.layers)  # one pass for content and style layers
-        L_content = sum(content_loss(feats[layer].float(), P) for layer, P in self.P.items())
+        content_term = content_loss_per_position if per_position else content_loss
+        L_content = sum(content_term(feats[layer].float(), P) for layer, P in self.P.items())
         # gram_fast sums G in fp32 even for bf16 features (see nst_teach.precision)
         L_style = style_loss({layer: feats[layer] for layer in self.A}, self.A, self.w, gram=gram_fast)
-        L_tv = tv_loss(x) if c.tv_weight > 0 else x.new_zeros(())
+        L_tv = x.new_zeros(())
+        if c.tv_weight > 0:
+            L_tv = tv_loss(x) / (x.shape[-2] * x.shape[-1] if per_position else 1)  # per pixel, or the sum
         total = total_loss(L_content, L_style, L_tv, content_weight=c.content_weight, style_weight=c.style_weight, tv_weight=c.tv_weight)
         return total, {"content": L_content.item(), "style": L_style.item(), "tv": L_tv.item(), "total": total.item()}
 
@@ -258,11 +281,30 @@ def image_at_size(source, size, device="cpu"):
     return resize_image(img, (max(1, round(H * scale)), max(1, round(W * scale))))
 
 
+def _check_model_options(model, config):
+    """A given model fixes the weights, the pooling and the device: refuse options that contradict it
+    (``config`` already holds the options asked for; a default value is not a request)."""
+    if model is None:
+        return
+    if config.weights != TransferConfig.weights:
+        raise NSTError(f"weights={config.weights!r} cannot be combined with model=: the model's own weights "
+                       "are used (load it with load_vgg19(weights=...) instead)")
+    pool = "avg" if any(isinstance(m, torch.nn.AvgPool2d) for m in model.modules()) else "max"
+    if config.pool != TransferConfig.pool and config.pool != pool:
+        raise NSTError(f"pool={config.pool!r} but the given model uses {pool} pooling: "
+                       f"load it with load_vgg19(pool={config.pool!r}) or leave pool out")
+    model_device = next(model.parameters()).device
+    if config.device and torch.device(config.device).type != model_device.type:
+        raise NSTError(f"device={config.device!r} but the given model is on {model_device}: "
+                       "move the model (model.to(device)) or leave device out")
+
+
 def style_transfer(content, style, *, config=None, callback=None, model=None, **options):
     """Stylise ``content`` with ``style`` (Gatys et al. 2016). Returns a `TransferResult`.
 
-    content, style: paths or sample names (loaded at longest side ``size``), or tensors [1, 3, H, W]
-    in [0, 1] (then their own size is the full size, and ``size`` is ignored).
+    content, style: paths or sample names, or tensors [1, 3, H, W] in [0, 1]; either way they are
+    brought to longest side ``size`` (``size=None``: the content image as given, the style image
+    resized to the same longest side).
     options: any `TransferConfig` field (size, scales, steps, optimizer, content_weight, style_weight,
     tv_weight, content_layers, style_layers, style_layer_weights, init, seed, device, precision, …).
     Coarse to fine (``scales=(0.5, 1.0)``; default one scale): at each scale the content and style
@@ -272,8 +314,9 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     current image (clone it to keep it) and the losses of the image that step started from; return
     True to stop early.
     model: a VGG19 from `load_vgg19` to reuse between runs (must reach the deepest layer used);
-    then the model's own weights and pooling are used, and ``weights`` / ``pool`` are ignored. It is
-    switched to channels-last layout in place (same values, faster convolutions).
+    then the model's own weights, pooling and device are used: asking for other ones as well is an
+    error, not silently ignored. It is switched to channels-last layout in place (same values,
+    faster convolutions).
     Deterministic for a given seed on the same machine. Ctrl-C raises `TransferInterrupted` whose
     ``.result`` holds the image so far. If the loss becomes NaN/inf the run stops, keeps the last
     finite image and returns ``status='diverged'``.
@@ -288,7 +331,8 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     if model is None:
         model = load_vgg19(config.weights, last_layer=deepest, pool=config.pool, device=device)
     channels_last(model)  # in place; the same weights, in the layout the fast kernels want
-    full = image_at_size(content, None if torch.is_tensor(content) else config.size, device)
+    _check_model_options(model, config)
+    full = image_at_size(content, config.size, device)
     stages = scale_sizes(full.shape[-2:], config.scales)
     steps = config.steps_per_scale()
 

@@ -172,14 +172,14 @@ def test_transfer_writes_png_and_gif(capsys, tmp_path, photo):
 @pytest.mark.slow
 def test_nan_loss_keeps_last_finite_image_and_suggests_smaller_lr(capsys, tmp_path, photo, monkeypatch):
     calls = {"n": 0}
-    real = transfer.content_loss
+    real = transfer.content_loss_per_position  # the default weighting's content term
 
     def poisoned(F, P):
         calls["n"] += 1
         loss = real(F, P)
         return loss * float("nan") if calls["n"] > 3 else loss
 
-    monkeypatch.setattr(transfer, "content_loss", poisoned)
+    monkeypatch.setattr(transfer, "content_loss_per_position", poisoned)
     out = tmp_path / "out.png"
     code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", out, "--size", 64, "--steps", 10, "--optimizer", "adam")
     assert code == 1

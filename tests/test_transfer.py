@@ -144,7 +144,7 @@ def test_sample_names_and_options(vgg):
 
 def test_config_object_and_options_combine(content, style, vgg):
     config = TransferConfig(steps=50, optimizer="adam", style_weight=10.0)
-    result = style_transfer(content, style, config=config, model=vgg, steps=1)
+    result = style_transfer(content, style, config=config, model=vgg, size=None, steps=1)
     assert result.config.steps == 1 and result.config.style_weight == 10.0
     assert config.steps == 50  # the caller's config is not modified
     assert_valid_history(result, 1, result.config)
@@ -168,7 +168,7 @@ def cat128(sample_cache):
 def test_coarse_to_fine_chains_the_scales(vgg, cat128, style):
     """Each scale starts from the previous result upsampled: running the fine scale alone from that
     image gives exactly the same losses."""
-    options = dict(model=vgg, precision="fp32", content_weight=1.0, style_weight=100.0)
+    options = dict(model=vgg, size=None, precision="fp32", content_weight=1.0, style_weight=100.0)
     both = style_transfer(cat128, style, scales=(0.5, 1.0), steps=(3, 2), **options)
     assert [h["size"] for h in both.history] == [64, 64, 64, 128, 128]
     assert both.image.shape == cat128.shape
@@ -197,7 +197,7 @@ def test_next_scale_keeps_the_photos_detail_and_adds_the_coarse_change(cat128):
 
 
 def test_default_is_the_fast_path_and_results_stay_valid(vgg, cat128, style):
-    result = style_transfer(cat128, style, model=vgg, steps=2)
+    result = style_transfer(cat128, style, model=vgg, size=None, steps=2)
     assert result.config.optimizer == "lbfgs" and result.config.precision == "auto"
     assert [h["size"] for h in result.history] == [128, 128]
     assert result.image.min() >= 0 and result.image.max() <= 1 and result.image.shape == cat128.shape
@@ -217,7 +217,8 @@ def test_default_is_the_fast_path_and_results_stay_valid(vgg, cat128, style):
      (dict(style_layers=("relu1_1",), style_layer_weights=(-1.0,)), "≥ 0"),
      (dict(scales=(0.5, 0.8)), "ending at 1"), (dict(scales=(1.0, 0.5)), "increasing"), (dict(scales=()), "scales"),
      (dict(scales=(0.5, 1.0), steps=(1, 2, 3)), "one --steps number per scale"), (dict(steps=(5, 0)), "steps"),
-     (dict(precision="fp16"), "precision")],
+     (dict(precision="fp16"), "precision"), (dict(lr=0.5), "does not apply to lbfgs"),
+     (dict(optimizer="lbfgsb", lr=0.5), "does not apply to lbfgsb"), (dict(weighting="mean"), "weighting")],
 )
 def test_bad_config_raises_before_any_work(content, style, options, match, monkeypatch):
     def no_model(*args, **kwargs):
@@ -227,6 +228,36 @@ def test_bad_config_raises_before_any_work(content, style, options, match, monke
     with pytest.raises(NSTError, match=match) as info:
         style_transfer(content, style, **options)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize("size, longest", [(48, 48), (80, 80), (None, SIZE)])
+def test_size_is_honoured_for_tensors(content, style, vgg, size, longest):
+    """An explicit size is never ignored: tensors are resized to it; size=None keeps the content's."""
+    result = style_transfer(content, style, model=vgg, size=size, steps=1, precision="fp32")
+    assert max(result.image.shape[-2:]) == longest
+    assert result.history[0]["size"] == longest
+
+
+@pytest.mark.parametrize("options, match", [(dict(weights="torchvision"), "weights="), (dict(pool="avg"), "max pooling"),
+                                            (dict(config=TransferConfig(pool="avg")), "max pooling")])
+def test_options_that_contradict_the_given_model_are_errors(content, style, vgg, options, match):
+    with pytest.raises(NSTError, match=match):
+        style_transfer(content, style, model=vgg, steps=1, **options)
+
+
+def test_per_position_weighting_is_the_paper_objective_with_beta_times_M(content, style, vgg):
+    """per_position: α·½Σ(F−P)²/M_l + β·L_style — the paper's loss with β·M_l, divided by M_l."""
+    x = (content * 0.8 + 0.1).clamp(0, 1)
+    paper = StyleTransferLoss(vgg, content, style, TransferConfig(weighting="paper", style_weight=7.0, tv_weight=2.0))
+    per_position = StyleTransferLoss(vgg, content, style, TransferConfig(style_weight=7.0, tv_weight=2.0))
+    with torch.no_grad():
+        _, a = paper(x)
+        _, b = per_position(x)
+    M = (content.shape[-2] // 8) * (content.shape[-1] // 8)  # positions at relu4_2, after 3 poolings
+    assert b["content"] == pytest.approx(a["content"] / M, rel=1e-5)
+    assert b["style"] == pytest.approx(a["style"], rel=1e-5)
+    assert b["tv"] == pytest.approx(a["tv"] / (content.shape[-2] * content.shape[-1]), rel=1e-5)
+    assert b["total"] == pytest.approx(b["content"] + 7.0 * b["style"] + 2.0 * b["tv"], rel=1e-5)
 
 
 def test_unknown_option_is_a_type_error(content, style, vgg):
@@ -240,14 +271,14 @@ def test_unknown_option_is_a_type_error(content, style, vgg):
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
 def test_nan_loss_stops_as_diverged_with_a_finite_image(content, style, vgg, optimizer, monkeypatch):
     calls = []
-    real_content_loss = transfer.content_loss
+    real_content_loss = transfer.content_loss_per_position  # the default weighting's content term
 
     def content_loss_that_breaks(F, P):
         calls.append(1)
         loss = real_content_loss(F, P)
         return loss * float("nan") if len(calls) > 10 else loss  # L-BFGS's first line search takes several
 
-    monkeypatch.setattr(transfer, "content_loss", content_loss_that_breaks)
+    monkeypatch.setattr(transfer, "content_loss_per_position", content_loss_that_breaks)
     result, images = run(content, style, vgg, optimizer=optimizer, steps=20)
     assert result.status == "diverged"
     assert 1 <= len(result.history) < 20
