@@ -13,6 +13,7 @@ A user mistake prints one line ``error: …`` (what is wrong and what to do) and
 import argparse
 import os
 import sys
+import tempfile
 import time
 from dataclasses import fields
 from pathlib import Path
@@ -134,25 +135,39 @@ def cmd_transfer(args):
     except TransferInterrupted as stop:
         for bar in bars:
             bar.close()
-        save_image(stop.result.image, args.output)
-        print(f"interrupted after {len(stop.result.history)} steps: saved the current image to {args.output}", file=sys.stderr)
+        saved = _save_or_fallback(save_image, stop.result.image, args.output)
+        print(f"interrupted after {len(stop.result.history)} steps: saved the current image to {saved}", file=sys.stderr)
         return EXIT_INTERRUPTED
     for bar in bars:
         bar.close()
-    save_image(result.image, args.output)
-    written = [args.output]
+    written = [_save_or_fallback(save_image, result.image, args.output)]
     if args.gif:
         shape = result.image.shape[-2:]  # coarse scales' frames are smaller: show them all at full size
-        save_gif([resize_image(f, shape) for f in frames + [result.image]], args.gif)
-        written.append(args.gif)
+        written.append(_save_or_fallback(save_gif, [resize_image(f, shape) for f in frames + [result.image]], args.gif))
     H, W = result.image.shape[-2:]
-    print(f"wrote {' and '.join(written)} ({W}×{H} px, "
+    print(f"wrote {' and '.join(map(str, written))} ({W}×{H} px, "
           f"{len(result.history)} steps) in {time.perf_counter() - start:.1f} s")
+    if [str(w) for w in written] != [str(w) for w in filter(None, (args.output, args.gif))]:
+        return 1  # the result is safe, but not where it was asked for
     if result.status == "diverged":
         print(f"warning: the loss became NaN/inf after step {len(result.history)}; saved the last finite image. "
               "Try a smaller --lr (or the default --optimizer lbfgs).", file=sys.stderr)
         return 1
     return 0
+
+
+def _save_or_fallback(save, what, path):
+    """save(what, path); if that fails after a long run (the folder was checked before it started,
+    but disks fill and mounts vanish), save to the temp folder instead and say so. Returns the path used."""
+    try:
+        save(what, path)
+        return path
+    except (OSError, NSTError) as err:
+        fd, fallback = tempfile.mkstemp(prefix="nst-teach-", suffix=Path(path).suffix)
+        os.close(fd)
+        save(what, fallback)
+        print(f"error: could not write {path} ({err}); the result is saved as {fallback} instead", file=sys.stderr)
+        return fallback
 
 
 def cmd_samples(args):

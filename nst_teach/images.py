@@ -6,7 +6,9 @@ files contain: EXIF rotation, grayscale, transparency, palettes, 16-bit PNGs. `s
 atomically (a temporary file, then a rename), so an interrupted save never leaves half a file.
 """
 
+import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -18,6 +20,9 @@ from .errors import NSTError
 
 MIN_SIZE = 32  # below this, VGG-19's five poolings leave (almost) nothing
 MAX_SIZE = 4096  # above this, one step takes minutes on a CPU and memory runs out
+# Phone photos of 50–200 megapixels are normal input (PIL refuses above ~179 MP as a "decompression
+# bomb"); above a gigapixel, decoding alone would need gigabytes of memory, so we refuse.
+MAX_PIXELS = 1_000_000_000
 
 
 def check_size(size):
@@ -71,11 +76,45 @@ def resize_longest(pil, size):
     return pil.resize(new, Image.LANCZOS) if new != pil.size else pil
 
 
+@contextlib.contextmanager
+def _no_pil_pixel_limit():
+    """PIL's own "decompression bomb" limit off for one open(): `_read` applies MAX_PIXELS itself.
+    (PIL has no per-call setting, so the module attribute is set and put back.)"""
+    before = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = None
+    try:
+        yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = before
+
+
+def _read(path, size):
+    """Decode ``path`` no larger than needed for longest side ``size`` (None: MAX_SIZE).
+
+    A JPEG is decoded at 1/2, 1/4 or 1/8 scale when that still covers ``size`` (PIL's draft mode:
+    a 200 MP phone photo then never exists in memory at full size); any other format is decoded and
+    then box-reduced by a whole factor, keeping at least twice ``size`` for the Lanczos resize."""
+    target = size or MAX_SIZE
+    with _no_pil_pixel_limit(), Image.open(path) as opened:
+        w, h = opened.size
+        if w * h > MAX_PIXELS:
+            raise NSTError(f"{path} is {w}×{h} pixels ({w * h / 1e6:.0f} megapixels), above the limit of "
+                           f"{MAX_PIXELS / 1e6:.0f}: downscale it first (e.g. to 4000 px)")
+        opened.draft(None, (target, target))  # JPEG only; a no-op for other formats
+        opened.load()  # read everything now: a truncated file fails here, not later
+        factor = max(opened.size) // (2 * target)
+        if factor > 1 and opened.mode in ("L", "LA", "RGB", "RGBA", "I", "F", "CMYK"):  # modes reduce() takes
+            return opened.reduce(factor)
+        return opened.copy()
+
+
 def load_image(source, size=None, *, cache_dir=None):
     """Load an image file or sample as a tensor [1, 3, H, W], float32, RGB in [0, 1].
 
     source: a path, a sample name ("cat", "starry_night", …) or a PIL image.
-    size: longest side in pixels after resizing (None keeps the original).
+    size: longest side in pixels after resizing (None keeps the original, but an image larger than
+    MAX_SIZE is brought down to MAX_SIZE as it loads). Large photos are decoded at reduced size;
+    images above MAX_PIXELS are refused with an NSTError.
     """
     check_size(size)
     if isinstance(source, Image.Image):
@@ -84,12 +123,12 @@ def load_image(source, size=None, *, cache_dir=None):
         path = resolve_source(source, cache_dir)
         name = str(path)
         try:
-            with Image.open(path) as opened:
-                opened.load()  # read everything now: a truncated file fails here, not later
-                pil = opened.copy()
-        except (OSError, SyntaxError, ValueError) as err:
+            pil = _read(path, size)
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
             raise NSTError(f"cannot read {name} as an image ({err}): give a PNG or JPEG file") from None
     original = to_rgb(pil)
+    if size is None and max(original.size) > MAX_SIZE:
+        size = MAX_SIZE
     pil = resize_longest(original, size)
     # Check the original too: upscaling a 20-pixel thumbnail to 256 would only invent detail.
     for checked in (original, pil):
@@ -119,25 +158,47 @@ def to_pil(img):
 
 
 def check_writable(path):
-    """Fail early, with advice, if ``path`` cannot be written (before any long computation)."""
+    """Fail early, with advice, if ``path`` cannot be written (before any long computation).
+
+    Tried for real: a temporary file is created in the folder and removed again, because permission
+    bits are not the whole story (``/proc``, read-only mounts, full disks, root ignoring the bits)."""
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
         raise NSTError(f"output {path} is a directory: give a file name such as {path / 'out.png'}")
     if not parent.is_dir():
         raise NSTError(f"output folder {parent} does not exist: create it or choose another -o path")
-    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+    if path.exists() and not os.access(path, os.W_OK):
         raise NSTError(f"cannot write to {path}: choose a path in a folder you can write to")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".probe", dir=parent)
+        os.close(fd)
+        os.remove(probe)
+    except OSError as err:
+        raise NSTError(f"cannot write to {path} ({err.strerror}): choose a path in a folder you can write to") from None
+
+
+def _mode_for(path):
+    """Permission bits for the file we are about to write: an existing file's own (replacing it keeps
+    them), else what a normally created file gets, 0666 minus the umask (mkstemp's 0600 is not that)."""
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except FileNotFoundError:
+        umask = os.umask(0)  # the only portable way to read the umask is to set it and put it back
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def atomic_write(path, write):
-    """Call ``write(tmp_path)``, then rename tmp → path: readers never see a half-written file."""
+    """Call ``write(tmp_path)``, then rename tmp → path: readers never see a half-written file.
+    The result has the permissions of the file it replaces, or the umask's for a new file."""
     path = Path(path)
     check_writable(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent or ".")
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, _mode_for(path))
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

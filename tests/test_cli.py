@@ -120,11 +120,36 @@ def test_output_folder_missing(capsys, tmp_path, photo):
     assert_usage_error(code, err, "does not exist")
 
 
-def test_output_not_writable(capsys, tmp_path, photo, monkeypatch):
-    # We run as root in CI, where chmod does not stop writes; simulate a folder we may not write to.
-    monkeypatch.setattr(os, "access", lambda path, mode: False)
-    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", tmp_path / "o.png")
+@pytest.mark.skipif(not os.path.exists("/proc/self"), reason="needs Linux's /proc")
+def test_output_not_writable(capsys, tmp_path, photo):
+    """/proc looks writable to a permission check (we run as root in CI) but refuses new files."""
+    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", "/proc/x.png")
     assert_usage_error(code, err, "cannot write")
+
+
+@pytest.mark.slow
+def test_save_failing_at_the_end_keeps_the_result_in_the_temp_folder(capsys, tmp_path, photo, monkeypatch):
+    """The folder was fine before the run but the save fails after it (disk full): nothing is lost."""
+    from nst_teach import images
+
+    out, real_save = tmp_path / "o.png", images.save_image
+
+    def disk_full(img, path):
+        if str(path) == str(out):
+            raise OSError(28, "No space left on device")
+        return real_save(img, path)
+
+    monkeypatch.setattr(images, "save_image", disk_full)
+    code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", out, "--size", 64, "--steps", 1)
+    assert code == 1 and "Traceback" not in err
+    line = next(line for line in err.splitlines() if line.startswith("error:"))
+    assert "No space left" in line and "saved as" in line
+    fallback = line.rsplit("saved as ", 1)[1].split(" instead")[0]
+    try:
+        assert load_image(fallback).shape == (1, 3, 51, 64)
+    finally:
+        os.remove(fallback)
+    assert not out.exists()
 
 
 def test_output_inside_a_file_path(capsys, tmp_path, photo):

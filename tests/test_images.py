@@ -4,11 +4,15 @@ Every file is created in tmp_path with PIL; samples go to the tmp cache set up i
 """
 
 import os
+import stat
+import struct
+import zlib
+from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
-from PIL import Image
+from PIL import Image, JpegImagePlugin
 
 from nst_teach.errors import NSTError
 from nst_teach.images import MAX_SIZE, MIN_SIZE, load_image, save_gif, save_image, to_pil
@@ -270,13 +274,82 @@ def test_save_into_unwritable_folder(tmp_path):
         folder.chmod(0o700)
 
 
-def test_save_into_unwritable_folder_simulated(tmp_path, monkeypatch):
-    # The same check as above, for runs as root (where chmod does not stop writes): the OS says no.
-    monkeypatch.setattr(os, "access", lambda path, mode: False)
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs Linux's /proc")
+def test_save_into_a_folder_that_looks_writable_but_is_not(tmp_path):
+    """/proc passes a permission check (as root) but refuses new files: the check really tries."""
     with pytest.raises(NSTError, match="cannot write") as info:
-        save_image(torch.zeros(1, 3, 40, 40), tmp_path / "out.png")
+        save_image(torch.zeros(1, 3, 40, 40), "/proc/x.png")
     assert_one_line_error(info)
-    assert list(tmp_path.iterdir()) == []
+
+
+def test_new_file_gets_the_umask_permissions(tmp_path):
+    before = os.umask(0o027)
+    try:
+        save_image(torch.zeros(1, 3, 40, 40), tmp_path / "new.png")
+    finally:
+        os.umask(before)
+    assert stat.S_IMODE((tmp_path / "new.png").stat().st_mode) == 0o640  # 0666 & ~027; mkstemp alone gives 0600
+
+
+def test_replacing_a_file_keeps_its_permissions(tmp_path):
+    path = tmp_path / "shared.png"
+    save_image(torch.zeros(1, 3, 40, 40), path)
+    path.chmod(0o664)
+    save_image(torch.ones(1, 3, 40, 40), path)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o664
+    assert load_image(path).min() == 1.0  # and it was replaced
+
+
+def test_huge_png_loads_downscaled_instead_of_a_decompression_bomb_error(tmp_path):
+    """14000 × 14000 = 196 MP, a big phone photo: PIL alone refuses it (DecompressionBombError above
+    179 MP); we decode and shrink it."""
+    path = tmp_path / "huge.png"
+    Image.new("L", (14000, 14000), 200).save(path, compress_level=1)
+    with pytest.raises(Image.DecompressionBombError):
+        Image.open(path)
+    img = load_image(path, 256)
+    assert img.shape == (1, 3, 256, 256)
+    assert img.mean().item() == pytest.approx(200 / 255, abs=1e-3)
+
+
+def test_image_above_the_size_cap_is_brought_down_to_it_as_it_loads(tmp_path):
+    path = tmp_path / "panorama.png"
+    Image.new("RGB", (5000, 400), (0, 0, 0)).save(path)
+    assert load_image(path).shape == (1, 3, round(400 * MAX_SIZE / 5000), MAX_SIZE)  # size=None
+
+
+def _png_header_only(path, width, height):
+    """A PNG that claims width × height pixels (its data is empty): enough for a size check."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+
+
+def test_absurdly_large_image_is_a_one_line_error(tmp_path):
+    path = tmp_path / "absurd.png"
+    _png_header_only(path, 60000, 60000)
+    with pytest.raises(NSTError, match="megapixels") as info:
+        load_image(path, 256)
+    assert_one_line_error(info)
+
+
+def test_large_jpeg_is_decoded_at_reduced_size(tmp_path, monkeypatch):
+    """Draft mode: a 4000 × 3000 JPEG asked for at 256 px is decoded at 1/8 scale (500 × 375)."""
+    path = tmp_path / "phone.jpg"
+    Image.new("RGB", (4000, 3000), (10, 120, 200)).save(path, quality=90)
+    decoded = []
+    real_load = JpegImagePlugin.JpegImageFile.load
+
+    def load(self):
+        result = real_load(self)
+        decoded.append(self.size)
+        return result
+
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", load)
+    img = load_image(path, 256)
+    assert decoded and decoded[0] == (500, 375)
+    assert img.shape == (1, 3, 192, 256)
 
 
 @pytest.mark.parametrize("name", ["out", "out.gif", "out.txt"])
