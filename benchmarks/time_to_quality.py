@@ -161,7 +161,7 @@ def plot(curves, target, path):
     ax.set_title("Time to quality")
     ax.legend()
     fig.tight_layout()
-    nt.images.atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
+    nt.files.atomic_write(path, lambda tmp: fig.savefig(tmp, format="png", dpi=110))
     plt.close(fig)
 
 
@@ -250,7 +250,7 @@ def main(argv=None):
         nt.save_image(runs[2]["image"], out / "coarse_to_fine.png")
     numbers = dict(machine=machine(), size=list(shape), rows=rows, target=target,
                    curves={k: [(t, p["total"]) for t, p in v] for k, v in curves.items()})
-    nt.images.atomic_write(out / "time_to_quality.json", lambda tmp: Path(tmp).write_text(json.dumps(numbers, indent=1)))
+    nt.files.atomic_write(out / "time_to_quality.json", lambda tmp: Path(tmp).write_text(json.dumps(numbers, indent=1)))
     print(f"wrote {out}/time_to_quality.png, classic.png, fast.png, time_to_quality.json")
     return rows
 

@@ -2,21 +2,21 @@
 
 Inside nst-teach an image is always a tensor ``[1, 3, H, W]``, float32, RGB, values in [0, 1].
 `load_image` accepts a file path or a sample name (see ``nst-teach samples``) and copes with what real
-files contain: EXIF rotation, grayscale, transparency, palettes, 16-bit PNGs. `save_image` writes
-atomically (a temporary file, then a rename), so an interrupted save never leaves half a file.
+files contain: EXIF rotation, grayscale, transparency, palettes, 16-bit PNGs, 200-megapixel phone
+photos. `save_image` writes atomically (`nst_teach.files`), so an interrupted save never leaves half
+a file.
 """
 
 import contextlib
-import os
-import stat
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import torch
 from PIL import Image, ImageOps
 
+from . import samples
 from .errors import NSTError
+from .files import atomic_write, check_writable
 
 MIN_SIZE = 32  # below this, VGG-19's five poolings leave (almost) nothing
 MAX_SIZE = 4096  # above this, one step takes minutes on a CPU and memory runs out
@@ -37,8 +37,6 @@ def check_size(size):
 
 def resolve_source(source, cache_dir=None):
     """A path, or a sample name → a Path to an existing file."""
-    from . import samples
-
     path = Path(source)
     if path.is_file():
         return path
@@ -155,56 +153,6 @@ def to_pil(img):
         img = img[0]
     arr = (img.clamp(0, 1).permute(1, 2, 0).numpy() * 255.0 + 0.5).astype(np.uint8)  # (H, W, 3)
     return Image.fromarray(arr, "RGB")
-
-
-def check_writable(path):
-    """Fail early, with advice, if ``path`` cannot be written (before any long computation).
-
-    Tried for real: a temporary file is created in the folder and removed again, because permission
-    bits are not the whole story (``/proc``, read-only mounts, full disks, root ignoring the bits)."""
-    path = Path(path)
-    parent = path.parent if str(path.parent) else Path(".")
-    if path.is_dir():
-        raise NSTError(f"output {path} is a directory: give a file name such as {path / 'out.png'}")
-    if not parent.is_dir():
-        raise NSTError(f"output folder {parent} does not exist: create it or choose another -o path")
-    if path.exists() and not os.access(path, os.W_OK):
-        raise NSTError(f"cannot write to {path}: choose a path in a folder you can write to")
-    try:
-        fd, probe = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".probe", dir=parent)
-        os.close(fd)
-        os.remove(probe)
-    except OSError as err:
-        raise NSTError(f"cannot write to {path} ({err.strerror}): choose a path in a folder you can write to") from None
-
-
-def _mode_for(path):
-    """Permission bits for the file we are about to write: an existing file's own (replacing it keeps
-    them), else what a normally created file gets, 0666 minus the umask (mkstemp's 0600 is not that)."""
-    try:
-        return stat.S_IMODE(os.stat(path).st_mode)
-    except FileNotFoundError:
-        umask = os.umask(0)  # the only portable way to read the umask is to set it and put it back
-        os.umask(umask)
-        return 0o666 & ~umask
-
-
-def atomic_write(path, write):
-    """Call ``write(tmp_path)``, then rename tmp → path: readers never see a half-written file.
-    The result has the permissions of the file it replaces, or the umask's for a new file."""
-    path = Path(path)
-    check_writable(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix, dir=path.parent or ".")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    return path
 
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp")

@@ -20,7 +20,7 @@ from PIL import Image
 
 from nst_teach import styles
 from nst_teach.errors import NSTError
-from nst_teach.images import atomic_write
+from nst_teach.files import atomic_write
 
 CACHE_VERSION = "v1"
 STYLE_SIZE, STYLE_SEED = 512, 0
@@ -77,7 +77,7 @@ def default_cache_dir():
 def sample_path(name, cache_dir=None):
     """Path of the sample's PNG file in `cache_dir` (default: `default_cache_dir()`).
 
-    The first call renders the image and writes it (atomically, see `images.atomic_write`); later
+    The first call renders the image and writes it (atomically, see `files.atomic_write`); later
     calls just return the path.
     """
     if not is_sample(name):

@@ -18,7 +18,7 @@ import torch
 from matplotlib.figure import Figure
 
 from .errors import NSTError
-from .images import atomic_write
+from .files import atomic_write
 
 # Applied with `matplotlib.rc_context` inside each function, never globally.
 SLIDE_STYLE = {
