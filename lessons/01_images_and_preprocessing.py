@@ -25,10 +25,11 @@
 SIZE = 256  # longest side of the images, in pixels
 
 # %%
-# %matplotlib inline
 import torch
 import nst_teach as nt
 from nst_teach import viz
+
+nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device this notebook runs on
 
 # %% [markdown]
 # ## An image is a tensor

@@ -25,10 +25,11 @@
 SIZE = 224  # VGG-19 was trained on 224×224 crops
 
 # %%
-# %matplotlib inline
 import torch
 import nst_teach as nt
 from nst_teach import viz
+
+nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device this notebook runs on
 
 # %% [markdown]
 # ## The architecture as a table

@@ -25,10 +25,11 @@
 SIZE = 224
 
 # %%
-# %matplotlib inline
 import torch
 import nst_teach as nt
 from nst_teach import viz
+
+nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device this notebook runs on
 
 # %% [markdown]
 # ## The lecture's worked example

@@ -25,10 +25,11 @@ SIZE = 160  # pixels
 STEPS = 60  # L-BFGS-B steps per texture
 
 # %%
-# %matplotlib inline
 import torch
 import nst_teach as nt
 from nst_teach import viz
+
+nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device this notebook runs on
 
 # %% [markdown]
 # ## The style loss

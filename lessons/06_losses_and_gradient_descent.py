@@ -24,14 +24,14 @@
 # %% tags=["parameters"]
 SIZE = 128  # pixels, for the style-transfer comparison
 STEPS = 40  # steps per optimiser
-SCALES = (1,)  # one scale, the classic algorithm (lesson 8: coarse to fine, the tool's default)
 TOY_STEPS = 40  # steps on the 2-parameter toy problem
 
 # %%
-# %matplotlib inline
 import torch
 import nst_teach as nt
 from nst_teach import viz
+
+nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device this notebook runs on
 
 # %% [markdown]
 # ## A two-parameter toy
@@ -50,36 +50,23 @@ from nst_teach import viz
 # | Adam | $m \leftarrow \beta_1 m + (1-\beta_1) g,\ s \leftarrow \beta_2 s + (1-\beta_2) g^2,\ x \leftarrow x - \eta\, \hat m / (\sqrt{\hat s} + \epsilon)$ |
 
 # %%
-from nst_teach.optim import AdamState
+from nst_teach import toy
 
-TARGET = torch.tensor([0.7, 0.3], dtype=torch.float64)
-CURVATURE = torch.tensor([1.0, 20.0], dtype=torch.float64)
-
-
-def f(x):
-    return 0.5 * (CURVATURE * (x - TARGET) ** 2).sum()
-
-
-def descend(update, steps=TOY_STEPS, start=(0.05, 0.95)):
-    """Apply update(x, g, state) → (x, state) `steps` times from `start`; return the path [T, 2]."""
-    x, state, path = torch.tensor(start, dtype=torch.float64), None, []
-    path.append(x)
-    for _ in range(steps):
-        x = x.clone().requires_grad_(True)
-        (g,) = torch.autograd.grad(f(x), x)
-        x, state = update(x.detach(), g, state)
-        path.append(x)
-    return torch.stack(path)
-
+f = toy.bowl  # f(x) for x = (x₁, x₂), a tensor
+for name, point in [("start", toy.START), ("minimum", toy.TARGET)]:
+    print(f"{name:8s} x = {point}: f(x) = {f(torch.tensor(point, dtype=torch.float64)).item():.4f}")
 
 # %% [markdown]
 # ## The learning rate
 #
-# Along $x_2$ the curvature is 20, so gradient descent is stable only for $\eta < 2/20 = 0.1$;
-# along $x_1$ (curvature 1) a small $\eta$ crawls.
+# `toy.descend(update, steps)` starts at `toy.START` and applies `x, state ← update(x, g, state)`
+# with $g = \nabla f(x)$, `steps` times; it returns the points visited. Along $x_2$ the curvature is
+# 20, so gradient descent is stable only for $\eta < 2/20 = 0.1$; along $x_1$ (curvature 1) a small
+# $\eta$ crawls.
 
 # %%
-gd_paths = {f"η = {lr}": descend(lambda x, g, s, lr=lr: (nt.gradient_descent_step(x, g, lr), s)) for lr in (0.01, 0.09, 0.104)}
+gd_paths = {f"η = {lr}": toy.descend(lambda x, g, s, lr=lr: (nt.gradient_descent_step(x, g, lr), s), TOY_STEPS)
+            for lr in (0.01, 0.09, 0.104)}
 for label, path in gd_paths.items():
     print(f"gradient descent {label}: f = {f(path[-1]).item():.2e} after {TOY_STEPS} steps")
 viz.optimisation_paths(f, gd_paths, title="Gradient descent: too small, about right, too large")
@@ -88,31 +75,15 @@ viz.optimisation_paths(f, gd_paths, title="Gradient descent: too small, about ri
 # ## Momentum, Adam and L-BFGS
 
 # %%
-from nst_teach.optim import lbfgsb
+from nst_teach.optim import AdamState
 
-
-def momentum(x, g, v, lr=0.01):
-    return nt.momentum_step(x, g, torch.zeros_like(x) if v is None else v, lr, momentum=0.9)
-
-
-def adam(x, g, state, lr=0.05):
-    return nt.adam_step(x, g, state or AdamState.zeros_like(x), lr)
-
-
-def lbfgs_path(steps=TOY_STEPS, start=(0.05, 0.95)):
-    x0, path = torch.tensor(start, dtype=torch.float64), [torch.tensor(start, dtype=torch.float64)]
-
-    def f_and_grad(x):
-        x = x.double().requires_grad_(True)
-        value = f(x)
-        (g,) = torch.autograd.grad(value, x)
-        return value.item(), g
-
-    lbfgsb(f_and_grad, x0, steps, lambda x: path.append(x.double()) or False)  # bounds [0, 1] are harmless here
-    return torch.stack(path)
-
-
-paths = {"gradient descent η=0.09": gd_paths["η = 0.09"], "momentum": descend(momentum), "Adam": descend(adam), "L-BFGS-B": lbfgs_path()}
+zeros = torch.zeros(2, dtype=torch.float64)  # momentum's velocity and Adam's averages start at 0
+paths = {
+    "gradient descent η=0.09": gd_paths["η = 0.09"],
+    "momentum": toy.descend(lambda x, g, v: nt.momentum_step(x, g, v, lr=0.01, momentum=0.9), TOY_STEPS, state=zeros),
+    "Adam": toy.descend(lambda x, g, state: nt.adam_step(x, g, state, lr=0.05), TOY_STEPS, state=AdamState.zeros_like(zeros)),
+    "L-BFGS": toy.lbfgs_path(TOY_STEPS),  # torch's L-BFGS, strong-Wolfe line search: style_transfer's default
+}
 for label, path in paths.items():
     print(f"{label:24s} f = {f(path[-1]).item():.2e} after {len(path) - 1} steps")
 viz.optimisation_paths(f, paths, title="Four optimisers on the same bowl")
@@ -144,7 +115,9 @@ print(f"mean |∂L/∂x| at the start: {scale:.2e}  → gradient descent needs �
 # step moves a pixel by ~0.01 (0.001); Adam has a fixed η; L-BFGS needs none (None).
 lrs = {name: TransferConfig(optimizer=name).learning_rate(x.grad) for name in ("gd", "momentum", "adam", "lbfgs")}
 print("η:", ", ".join(f"{name} {'none (line search)' if lr is None else f'{lr:.2e}'}" for name, lr in lrs.items()))
-results = {name: nt.style_transfer(content, style, optimizer=name, lr=lr, steps=STEPS, scales=SCALES, model=model) for name, lr in lrs.items()}
+
+# %%
+results = {name: nt.style_transfer(content, style, optimizer=name, lr=lr, steps=STEPS, model=model) for name, lr in lrs.items()}
 for name, r in results.items():
     print(f"{name:9s} final total loss {r.history[-1]['total']:.3e}   {1000 * r.seconds / len(r.history):6.0f} ms per step")
 viz.loss_curves(results, keys=["total"], title="Style transfer: total loss per step")
@@ -153,22 +126,25 @@ viz.loss_curves(results, keys=["total"], title="Style transfer: total loss per s
 viz.image_grid([r.image for r in results.values()], list(results), ncols=4, title=f"After {STEPS} steps")
 
 # %% [markdown]
-# L-BFGS's steps cost a bit more (its line search sometimes evaluates the loss twice) but it gets
-# much further per step — which is why Gatys et al. and `nst_teach.style_transfer` use it by default.
+# L-BFGS's steps cost a bit more (its line search sometimes evaluates the loss more than once) but
+# it gets much further per step — which is why Gatys et al. use L-BFGS, and `nst_teach.style_transfer`
+# by default (`optimizer="lbfgs"`: torch's L-BFGS with a strong-Wolfe line search, measuring the loss
+# of the clipped image $\mathrm{clip}(x, 0, 1)$). `optimizer="lbfgsb"` is scipy's L-BFGS-B, which
+# bounds every pixel to $[0, 1]$ instead; `nst_teach.reconstruct` uses it for lessons 4 and 5.
 
 # %% [markdown]
-# ## Your turn: exercise 07 (`ex07_gradient_descent.py`)
+# ## Your turn: exercise 06 (`ex06_gradient_descent.py`)
 #
 # Write the plain gradient-descent loop $x \leftarrow x - \eta\nabla f(x)$.
 #
 # Create your exercise folder once with `nst-teach exercises init exercises` (in a terminal, in
-# this folder), edit `exercises/ex07_gradient_descent.py`, then uncomment the next cell and run it.
+# this folder), edit `exercises/ex06_gradient_descent.py`, then uncomment the next cell and run it.
 # It grades your file exactly like `nst-teach grade` does.
 
 # %%
 from nst_teach.grading import check
 
-# check("ex07")  # uncomment after `nst-teach exercises init exercises`
+# check("ex06")  # uncomment after `nst-teach exercises init exercises`
 
 # %% [markdown]
 # ## Recap

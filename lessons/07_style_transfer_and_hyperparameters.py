@@ -24,13 +24,12 @@
 # %% tags=["parameters"]
 SIZE = 128  # pixels (eight runs: about 2–3 minutes on a 2-core CPU)
 STEPS = 60  # L-BFGS steps per run
-SCALES = (1,)  # one scale, the classic algorithm (lesson 8: coarse to fine, the tool's default)
 
 # %%
-# %matplotlib inline
-import torch
 import nst_teach as nt
 from nst_teach import viz
+
+nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device this notebook runs on
 
 # %% [markdown]
 # ## The whole loop
@@ -47,7 +46,7 @@ model = nt.load_vgg19(last_layer="relu5_1")
 content, style = nt.load_image("cat", SIZE), nt.load_image("starry_night", SIZE)
 
 frames, record = viz.animation_frames(every=max(1, STEPS // 12))
-result = nt.style_transfer(content, style, steps=STEPS, scales=SCALES, model=model, callback=record)
+result = nt.style_transfer(content, style, steps=STEPS, model=model, callback=record)
 print(f"α = {result.config.content_weight:g}, β = {result.config.style_weight:g}: "
       f"{len(result.history)} steps in {result.seconds:.1f} s, status {result.status}")
 viz.panel(content, style, result.image)
@@ -70,7 +69,7 @@ viz.show_animation(frames)
 BETAS = [1e-1, 1e0, 1e1, 1e2]
 # β = 10 is the default: that run is `result` above, so it is reused rather than computed again.
 sweep = {beta: result if beta == result.config.style_weight else
-         nt.style_transfer(content, style, style_weight=beta, steps=STEPS, scales=SCALES, model=model) for beta in BETAS}
+         nt.style_transfer(content, style, style_weight=beta, steps=STEPS, model=model) for beta in BETAS}
 print(f"{'style_weight':>12} {'steps':>6} {'total_loss':>12} {'style_loss':>12} {'content_loss':>12}")
 for beta, r in sweep.items():
     h = r.history[-1]
@@ -87,8 +86,8 @@ viz.sweep_grid([r.image for r in sweep.values()], [f"β = {b:g}" for b in sweep]
 # final losses of the two runs printed below.
 
 # %%
-shallow = nt.style_transfer(content, style, content_layers=("relu2_2",), steps=STEPS, scales=SCALES, model=model)
-from_noise = nt.style_transfer(content, style, init="noise", steps=STEPS, scales=SCALES, model=model)
+shallow = nt.style_transfer(content, style, content_layers=("relu2_2",), steps=STEPS, model=model)
+from_noise = nt.style_transfer(content, style, init="noise", steps=STEPS, model=model)
 for label, r in [("from photo", result), ("from noise", from_noise)]:
     h = r.history[-1]
     print(f"content relu4_2, {label}: content {h['content']:.3e}  style {h['style']:.3e}  total {h['total']:.3e}")
@@ -105,7 +104,7 @@ viz.image_grid([result.image, shallow.image, from_noise.image],
 # %%
 start_tv = nt.tv_loss(content).item()
 tv_weight = 0.01 * result.config.style_weight * result.history[0]["style"] / start_tv
-smooth = nt.style_transfer(content, style, tv_weight=tv_weight, steps=STEPS, scales=SCALES, model=model)
+smooth = nt.style_transfer(content, style, tv_weight=tv_weight, steps=STEPS, model=model)
 print(f"λ_tv = {tv_weight:.2e}: tv loss of the result {nt.tv_loss(result.image).item():.1f} → {nt.tv_loss(smooth.image).item():.1f}")
 viz.image_grid([result.image, smooth.image], ["λ_tv = 0", f"λ_tv = {tv_weight:.1e}"], ncols=2)
 
@@ -119,7 +118,7 @@ viz.image_grid([result.image, smooth.image], ["λ_tv = 0", f"λ_tv = {tv_weight:
 
 # %%
 portrait, deep_field = nt.load_image("grace_hopper", SIZE), nt.load_image("hubble_deep_field", SIZE)
-failure = nt.style_transfer(portrait, deep_field, steps=STEPS, scales=SCALES, model=model)
+failure = nt.style_transfer(portrait, deep_field, steps=STEPS, model=model)
 viz.panel(portrait, deep_field, failure.image, titles=("content", "style: Hubble deep field", "result"))
 
 # %% [markdown]
@@ -132,24 +131,22 @@ viz.panel(portrait, deep_field, failure.image, titles=("content", "style: Hubble
 # with styles that have a rich, *repeated* texture at many scales.
 
 # %% [markdown]
-# ## Your turn: exercise 08 (`ex08_style_transfer.py`)
+# ## Your turn: exercises 07 and 08
 #
-# Put the pieces together: the style-transfer loop with your own loss functions and Adam.
+# - Exercise 07 (`ex07_tv_loss.py`): write the total-variation loss $\mathcal{L}_\text{tv}$ of this lesson.
+# - Exercise 08 (`ex08_style_transfer.py`): put the pieces together — the style-transfer loop with
+#   your own preprocessing, features and losses (exercises 01, 02, 04, 05) and your Adam step
+#   (exercise 06).
 #
 # Create your exercise folder once with `nst-teach exercises init exercises` (in a terminal, in
-# this folder), edit `exercises/ex08_style_transfer.py`, then uncomment the next cell and run it.
-# It grades your file exactly like `nst-teach grade` does.
+# this folder), edit `exercises/ex07_tv_loss.py` and `exercises/ex08_style_transfer.py`, then
+# uncomment a line of the next cell and run it. It grades each file exactly like `nst-teach grade` does.
 
 # %%
 from nst_teach.grading import check
 
-# check("ex08")  # uncomment after `nst-teach exercises init exercises`
-
-# %% [markdown]
-# Exercise 06 (`ex06_tv_loss.py`) asks for the total-variation loss of this lesson:
-
-# %%
-# check("ex06")  # uncomment after `nst-teach exercises init exercises`
+# check("ex07")  # uncomment after `nst-teach exercises init exercises`
+# check("ex08")
 
 # %% [markdown]
 # ## Recap

@@ -22,13 +22,13 @@
 
 # %% tags=["parameters"]
 SIZE = 192  # final size in pixels
-STEPS = 50  # L-BFGS steps per scale
+STEPS = 50  # L-BFGS steps per run (and per size in coarse to fine)
 
 # %%
-# %matplotlib inline
-import torch
 import nst_teach as nt
 from nst_teach import viz
+
+nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device this notebook runs on
 
 # %%
 model = nt.load_vgg19(last_layer="relu5_1")
@@ -108,20 +108,6 @@ viz.image_grid(stages, [f"{s} px" for s in sizes], ncols=3, title="Coarse to fin
 # **Since then:** whitening and colouring transforms (Li et al. 2017), attention-based and
 # transformer models, and diffusion models that take a style image as a condition. The losses you
 # wrote — content features and Gram statistics — are still used to train and evaluate many of them.
-
-# %% [markdown]
-# ## Your turn: exercise 08 (`ex08_style_transfer.py`)
-#
-# If you have not yet: finish the style-transfer loop, then try it with colour preservation.
-#
-# Create your exercise folder once with `nst-teach exercises init exercises` (in a terminal, in
-# this folder), edit `exercises/ex08_style_transfer.py`, then uncomment the next cell and run it.
-# It grades your file exactly like `nst-teach grade` does.
-
-# %%
-from nst_teach.grading import check
-
-# check("ex08")  # uncomment after `nst-teach exercises init exercises`
 
 # %% [markdown]
 # ## Recap
