@@ -39,6 +39,7 @@ def lesson_setup():
     device = default_device()
     facts = dict(nst_teach=str(Path(__file__).resolve().parent), torch=torch.__version__, device=device.type,
                  threads=torch.get_num_threads(), precision=resolve_precision("auto", device))
-    print(f"nst_teach from {facts['nst_teach']} · torch {facts['torch']} · {facts['device']}, "
-          f"{facts['threads']} threads · network in {facts['precision']}")
+    threads = f"{facts['threads']} thread" + ("s" if facts["threads"] != 1 else "")
+    print(f"nst_teach from {facts['nst_teach']} · torch {facts['torch']} · {facts['device']}, {threads} · "
+          f"network in {facts['precision']}")
     return facts
