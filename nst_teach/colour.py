@@ -1,4 +1,4 @@
-"""Lesson 8: keeping the content photo's colours.
+"""Step 8: keeping the content photo's colours.
 
 After Gatys, Bethge, Hertzmann & Shechtman, "Preserving Color in Neural Artistic Style Transfer"
 (arXiv 2016), and Gatys, Ecker, Bethge, Hertzmann & Shechtman, "Controlling Perceptual Factors in

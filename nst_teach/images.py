@@ -1,4 +1,4 @@
-"""Step 0: getting pictures in and out.
+"""Step 1: getting pictures in and out.
 
 Inside nst-teach an image is always a tensor ``[1, 3, H, W]``, float32, RGB, values in [0, 1].
 `load_image` accepts a file path or a sample name (see ``nst-teach samples``) and copes with what real

@@ -1,4 +1,4 @@
-"""Step 4: the losses that say how far an image is from the content and the style we want.
+"""Steps 4–5: the losses that say how far an image is from the content (4) and the style (5) we want; TV (7).
 
 Notation (Gatys et al. 2016): at layer l there are N_l filters and M_l = H_l·W_l positions.
 F^l ∈ ℝ^{N_l×M_l}: features of the generated image x;  P^l: features of the content photo p;

@@ -1,4 +1,4 @@
-"""Lesson 8: coarse-to-fine style transfer — solve small, upsample, refine.
+"""Step 8: coarse-to-fine style transfer — solve small, upsample, refine.
 
 At a small size every VGG unit covers a larger share of the picture, so big structures of the style
 appear quickly and each step is cheap. Upsampling that result and using it as the *starting point*

@@ -1,4 +1,4 @@
-"""Step 5: moving the pixels downhill — gradient descent, momentum and Adam written out by hand.
+"""Step 6: moving the pixels downhill — gradient descent, momentum and Adam written out by hand.
 
 Style transfer does not train the network: it trains the *image*. Each step computes the gradient
 ∇x L of the total loss with respect to every pixel and moves the pixels against it.

@@ -1,4 +1,4 @@
-"""Lessons 4–5: what one half of the loss keeps — content reconstructions and texture synthesis.
+"""Steps 4–5: what one half of the loss keeps — content reconstructions and texture synthesis.
 
 Gatys et al. (2016, Fig. 1) look at the two representations separately, starting from white noise:
 

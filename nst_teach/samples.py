@@ -1,4 +1,4 @@
-"""Named sample images, so every lesson and CLI example can start without hunting for files.
+"""Step 1: named sample images, so every lesson and CLI example can start without hunting for files.
 
 Two kinds of samples:
 

@@ -1,4 +1,4 @@
-"""Step 6: style transfer itself — optimise the pixels of x so that
+"""Step 7: style transfer itself — optimise the pixels of x so that
 
     L_total(x) = α · ½ Σ (F − P)²  +  β · Σ_l w_l E_l  +  λ_tv · L_tv(x)
 

@@ -1,4 +1,4 @@
-"""Step 7: pictures of everything — images, feature maps, Gram matrices, losses, sweeps, animations.
+"""Pictures of every step — images, feature maps, Gram matrices, losses, sweeps, animations.
 
 Every function builds and returns a `matplotlib.figure.Figure` without touching pyplot, so nothing
 is left open behind your back and the code runs on a headless server (Agg). In a notebook the

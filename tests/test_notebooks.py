@@ -1,4 +1,8 @@
-"""Every lesson notebook runs headless, top to bottom, at toy size: no error, at least one image.
+"""Every lesson is a pair in step, and its notebook runs headless, top to bottom, at toy size.
+
+A lesson is ``lessons/0N_<name>.py`` (jupytext percent format, the text we review) paired with
+``lessons/0N_<name>.ipynb`` (what JupyterLab opens) by ``lessons/jupytext.toml``. The tests check
+that the two hold the same cells, that the committed notebook has no outputs, and that it runs.
 
 The cell tagged "parameters" stays as written (class size); a cell inserted right after it sets
 small values, as papermill does, so the notebook on disk is never modified. Each notebook runs in a
@@ -6,15 +10,18 @@ temporary folder with the sample cache in tmp, on the kernel of the interpreter 
 """
 
 import time
+from itertools import zip_longest
 from pathlib import Path
 
 import pytest
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
+jupytext = pytest.importorskip("jupytext")
 pytest.importorskip("ipykernel")
 
-LESSONS = Path(__file__).resolve().parent.parent / "lessons"
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = ROOT / "lessons"
 NOTEBOOKS = sorted(LESSONS.glob("0*.ipynb"))
 CI_PARAMETERS = "# injected by tests/test_notebooks.py: toy size for CI\nSIZE = 64\nSTEPS = 3\nTOY_STEPS = 10"
 TIMEOUT_PER_CELL = 120  # seconds; all eight notebooks together take about a minute at toy size
@@ -33,6 +40,37 @@ def with_ci_parameters(nb):
 
 def test_every_lesson_is_there():
     assert [p.name[:2] for p in NOTEBOOKS] == [f"{i:02d}" for i in range(1, 9)]
+    assert sorted(LESSONS.glob("0*.py")) == [p.with_suffix(".py") for p in NOTEBOOKS], "each lesson is a .py + .ipynb pair"
+
+
+def cells(nb):
+    """What a lesson's two files must agree on: each cell's type, source and tags."""
+    return [(cell.cell_type, cell.source, cell.metadata.get("tags", [])) for cell in nb.cells]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_and_its_text_are_in_step(path):
+    """The .ipynb holds exactly the cells of its .py (jupytext reads both), so neither edit is lost."""
+    text, notebook = jupytext.read(path.with_suffix(".py")), jupytext.read(path)
+    assert text.metadata["kernelspec"] == notebook.metadata["kernelspec"]
+    for i, (from_text, from_notebook) in enumerate(zip_longest(cells(text), cells(notebook))):
+        assert from_text == from_notebook, (
+            f"{path.name} and {path.stem}.py differ at cell {i}: run `jupytext --sync lessons/{path.stem}.py` "
+            f"(it takes the cells from whichever file was saved last)")
+
+
+def test_inserting_a_cell_keeps_the_other_cells_ids():
+    """`jupytext --sync` takes the cells from the .py and the ids from the .ipynb, matching by content."""
+    from jupytext.combine import combine_inputs_with_outputs
+
+    path = NOTEBOOKS[0]
+    text = jupytext.read(path.with_suffix(".py"))
+    text.cells.insert(3, nbformat.v4.new_markdown_cell("A paragraph an instructor added."))
+    text.cells[5].source += "\n# and a line added to a cell"
+    synced = combine_inputs_with_outputs(text, nbformat.read(path, as_version=4))
+    ids = [cell.id for cell in nbformat.read(path, as_version=4).cells]
+    assert [cell.id for cell in synced.cells if cell is not synced.cells[3]] == ids
+    assert synced.cells[3].id not in ids
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -51,6 +89,7 @@ def test_notebook_runs_at_toy_size(path, tmp_path, monkeypatch):
     # One thread: at toy size threads gain little, and on a busy CI machine they fight (5× slower).
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     nb = with_ci_parameters(nbformat.read(path, as_version=4))
+    nb.cells.append(nbformat.v4.new_code_cell("import nst_teach\nprint(nst_teach.__file__)"))
     # "python3" is the venv's own kernelspec (sys.prefix/share/jupyter/kernels); jupyter_client runs
     # its "python" as sys.executable, so the kernel is this interpreter with nst_teach installed.
     client = nbclient.NotebookClient(nb, timeout=TIMEOUT_PER_CELL, kernel_name="python3",
@@ -59,19 +98,10 @@ def test_notebook_runs_at_toy_size(path, tmp_path, monkeypatch):
     client.execute()  # raises CellExecutionError, with the cell and traceback, on the first error
     seconds = time.perf_counter() - start
 
+    imported = Path(nb.cells[-1].outputs[0].text.strip())
+    assert imported.is_relative_to(ROOT), f"the kernel imported {imported}, not this tree's nst_teach: set PYTHONPATH"
     outputs = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs]
-    assert not [out for out in outputs if out.output_type == "error"]
     images = [out for out in outputs if "image/png" in out.get("data", {})]
     assert images, f"{path.name} produced no figure"
     assert seconds < 120, f"{path.name} took {seconds:.0f} s at toy size"
 
-
-def test_notebooks_match_their_source(tmp_path):
-    """The committed .ipynb files are exactly what lessons/make_lessons.py writes (no hand edits lost)."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("make_lessons", LESSONS / "make_lessons.py")
-    make_lessons = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(make_lessons)
-    for built in make_lessons.build(tmp_path):
-        assert built.read_text() == (LESSONS / built.name).read_text(), f"{built.name}: run python lessons/make_lessons.py"

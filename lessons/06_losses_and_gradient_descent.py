@@ -1,0 +1,154 @@
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 6 — Losses and gradient descent by hand
+#
+# **Learning goals**
+# - picture a loss surface and the path an optimiser takes on it;
+# - see what a learning rate that is too small or too large does;
+# - write one step of gradient descent, momentum and Adam, and compare them with L-BFGS;
+# - compare the optimisers on style transfer itself: loss per step and time per step.
+
+# %% tags=["parameters"]
+SIZE = 128  # pixels, for the style-transfer comparison
+STEPS = 40  # steps per optimiser
+TOY_STEPS = 40  # steps on the 2-parameter toy problem
+
+# %%
+import torch
+import nst_teach as nt
+from nst_teach import viz
+
+nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device this notebook runs on
+
+# %% [markdown]
+# ## A two-parameter toy
+#
+# Style transfer optimises ~100 000 pixels; to *see* an optimiser we use two parameters
+# $x = (x_1, x_2)$ and an elongated bowl, minimum at $(0.7, 0.3)$:
+#
+# $$f(x) = \tfrac12\left(1\cdot(x_1 - 0.7)^2 + 20\,(x_2 - 0.3)^2\right).$$
+#
+# The updates (learning rate $\eta$, gradient $g = \nabla f(x)$):
+#
+# | method | update |
+# |---|---|
+# | gradient descent | $x \leftarrow x - \eta g$ |
+# | momentum | $v \leftarrow \mu v + g,\quad x \leftarrow x - \eta v$ |
+# | Adam | $m \leftarrow \beta_1 m + (1-\beta_1) g,\ s \leftarrow \beta_2 s + (1-\beta_2) g^2,\ x \leftarrow x - \eta\, \hat m / (\sqrt{\hat s} + \epsilon)$ |
+
+# %%
+from nst_teach import toy
+
+f = toy.bowl  # f(x) for x = (x₁, x₂), a tensor
+for name, point in [("start", toy.START), ("minimum", toy.TARGET)]:
+    print(f"{name:8s} x = {point}: f(x) = {f(torch.tensor(point, dtype=torch.float64)).item():.4f}")
+
+# %% [markdown]
+# ## The learning rate
+#
+# `toy.descend(update, steps)` starts at `toy.START` and applies `x, state ← update(x, g, state)`
+# with $g = \nabla f(x)$, `steps` times; it returns the points visited. Along $x_2$ the curvature is
+# 20, so gradient descent is stable only for $\eta < 2/20 = 0.1$; along $x_1$ (curvature 1) a small
+# $\eta$ crawls.
+
+# %%
+gd_paths = {f"η = {lr}": toy.descend(lambda x, g, s, lr=lr: (nt.gradient_descent_step(x, g, lr), s), TOY_STEPS)
+            for lr in (0.01, 0.09, 0.104)}
+for label, path in gd_paths.items():
+    print(f"gradient descent {label}: f = {f(path[-1]).item():.2e} after {TOY_STEPS} steps")
+viz.optimisation_paths(f, gd_paths, title="Gradient descent: too small, about right, too large")
+
+# %% [markdown]
+# ## Momentum, Adam and L-BFGS
+
+# %%
+from nst_teach.optim import AdamState
+
+zeros = torch.zeros(2, dtype=torch.float64)  # momentum's velocity and Adam's averages start at 0
+paths = {
+    "gradient descent η=0.09": gd_paths["η = 0.09"],
+    "momentum": toy.descend(lambda x, g, v: nt.momentum_step(x, g, v, lr=0.01, momentum=0.9), TOY_STEPS, state=zeros),
+    "Adam": toy.descend(lambda x, g, state: nt.adam_step(x, g, state, lr=0.05), TOY_STEPS, state=AdamState.zeros_like(zeros)),
+    "L-BFGS": toy.lbfgs_path(TOY_STEPS),  # torch's L-BFGS, strong-Wolfe line search: style_transfer's default
+}
+for label, path in paths.items():
+    print(f"{label:24s} f = {f(path[-1]).item():.2e} after {len(path) - 1} steps")
+viz.optimisation_paths(f, paths, title="Four optimisers on the same bowl")
+
+# %% [markdown]
+# Momentum builds up speed along the shallow direction; Adam divides each coordinate by its own
+# gradient scale, so both directions move at a similar pace; L-BFGS estimates the curvature from
+# past gradients and lands on the minimum of a quadratic in a few steps.
+#
+# ## On style transfer itself
+#
+# The same four methods on the real problem. The gradient of the style loss with respect to the
+# pixels is huge (the Caffe input is on a 0–255 scale and the losses are sums), so plain gradient
+# descent needs a learning rate matched to that scale; Adam does not (it normalises by $\sqrt{\hat s}$).
+
+# %%
+from nst_teach.transfer import StyleTransferLoss, TransferConfig
+
+model = nt.load_vgg19(last_layer="relu5_1")
+content, style = nt.load_image("cat", SIZE), nt.load_image("starry_night", SIZE)
+
+x = content.clone().requires_grad_(True)
+total, parts = StyleTransferLoss(model, content, style, TransferConfig())(x)
+total.backward()
+scale = x.grad.abs().mean().item()
+print(f"mean |∂L/∂x| at the start: {scale:.2e}  → gradient descent needs η ≈ 0.01 / {scale:.1e}")
+
+# nst_teach's default η: for gd and momentum it is set from the first gradient so that the first
+# step moves a pixel by ~0.01 (0.001); Adam has a fixed η; L-BFGS needs none (None).
+lrs = {name: TransferConfig(optimizer=name).learning_rate(x.grad) for name in ("gd", "momentum", "adam", "lbfgs")}
+print("η:", ", ".join(f"{name} {'none (line search)' if lr is None else f'{lr:.2e}'}" for name, lr in lrs.items()))
+
+# %%
+results = {name: nt.style_transfer(content, style, optimizer=name, lr=lr, steps=STEPS, model=model) for name, lr in lrs.items()}
+for name, r in results.items():
+    print(f"{name:9s} final total loss {r.history[-1]['total']:.3e}   {1000 * r.seconds / len(r.history):6.0f} ms per step")
+viz.loss_curves(results, keys=["total"], title="Style transfer: total loss per step")
+
+# %%
+viz.image_grid([r.image for r in results.values()], list(results), ncols=4, title=f"After {STEPS} steps")
+
+# %% [markdown]
+# L-BFGS's steps cost a bit more (its line search sometimes evaluates the loss more than once) but
+# it gets much further per step — which is why Gatys et al. use L-BFGS, and `nst_teach.style_transfer`
+# by default (`optimizer="lbfgs"`: torch's L-BFGS with a strong-Wolfe line search, measuring the loss
+# of the clipped image $\mathrm{clip}(x, 0, 1)$). `optimizer="lbfgsb"` is scipy's L-BFGS-B, which
+# bounds every pixel to $[0, 1]$ instead; `nst_teach.reconstruct` uses it for lessons 4 and 5.
+
+# %% [markdown]
+# ## Your turn: exercise 06 (`ex06_gradient_descent.py`)
+#
+# Write the plain gradient-descent loop $x \leftarrow x - \eta\nabla f(x)$.
+#
+# Create your exercise folder once with `nst-teach exercises init exercises` (in a terminal, in
+# this folder), edit `exercises/ex06_gradient_descent.py`, then uncomment the next cell and run it.
+# It grades your file exactly like `nst-teach grade` does.
+
+# %%
+from nst_teach.grading import check
+
+# check("ex06")  # uncomment after `nst-teach exercises init exercises`
+
+# %% [markdown]
+# ## Recap
+# - An optimiser walks downhill on the loss surface; the learning rate sets the step length.
+# - Too small: slow; too large (above $2/\text{curvature}$): it diverges.
+# - Momentum and Adam cope with elongated valleys; L-BFGS uses curvature and needs no learning rate.
+# - In style transfer the variables are the pixels; the network stays fixed.

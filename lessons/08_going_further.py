@@ -1,0 +1,116 @@
+# ---
+# jupyter:
+#   jupytext:
+#     notebook_metadata_filter: -jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Lesson 8 — Going further
+#
+# **Learning goals**
+# - keep the content photo's colours (luminance-only transfer, colour histogram matching);
+# - speed up and improve large results by working coarse-to-fine;
+# - know where the field went next: feed-forward networks and arbitrary style transfer.
+
+# %% tags=["parameters"]
+SIZE = 192  # final size in pixels
+STEPS = 50  # L-BFGS steps per run (and per size in coarse to fine)
+
+# %%
+import nst_teach as nt
+from nst_teach import viz
+
+nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device this notebook runs on
+
+# %%
+model = nt.load_vgg19(last_layer="relu5_1")
+content, style = nt.load_image("astronaut", SIZE), nt.load_image("starry_night", SIZE)
+result = nt.style_transfer(content, style, steps=STEPS, model=model)
+viz.panel(content, style, result.image)
+
+# %% [markdown]
+# ## Preserving colour
+#
+# The transfer copies the painting's palette. Gatys, Bethge, Hertzmann & Shechtman (*Preserving Color
+# in Neural Artistic Style Transfer*, arXiv 2016) give two fixes — see also Gatys, Ecker, Bethge,
+# Hertzmann & Shechtman, *Controlling Perceptual Factors in Neural Style Transfer* (CVPR 2017, §5).
+# Both are in `nst_teach.colour`:
+#
+# **Luminance-only transfer.** In YIQ space ($Y = 0.299R + 0.587G + 0.114B$ is brightness, $I, Q$ colour)
+# the paper runs the style transfer on luminance images alone (the style's $Y$ first matched to the
+# mean and variance of the photo's) and then adds the photo's $I, Q$. `preserve_colours` is a
+# simplified variant: after an ordinary full-colour run it keeps $Y$ from the stylised result and
+# $I, Q$ from the photo.
+#
+# **Colour histogram matching.** Before the transfer, recolour the style image so that its pixels
+# have the mean $\mu_c$ and covariance $\Sigma_c$ of the photo's:
+# $x' = \Sigma_c^{1/2}\Sigma_s^{-1/2}(x - \mu_s) + \mu_c$.
+
+# %%
+from nst_teach.colour import match_colour_histogram, preserve_colours
+
+luminance_only = preserve_colours(result.image, content)
+matched_style = match_colour_histogram(style, content)
+# The recoloured style has far less contrast, so its Gram matrices (and L_style) are much
+# smaller: β = 1000 instead of 10 keeps style and content in balance.
+from_matched = nt.style_transfer(content, matched_style, steps=STEPS, model=model, style_weight=1e3)
+viz.image_grid([result.image, luminance_only, matched_style, from_matched.image],
+               ["plain", "luminance only (simplified)", "style, colour-matched", "transfer from it (β = 1000)"], ncols=4)
+
+# %% [markdown]
+# ## Coarse to fine
+#
+# Large images are slow, and at full size the deep layers' receptive fields cover a smaller share
+# of the picture, so big style structures are lost. Solve at a small size first, upsample the result
+# and use it as the starting point at the next size: the optimiser only has to add detail. (Gatys et
+# al., CVPR 2017, do this for high-resolution images in their section on spatial scale control.)
+
+# %%
+from nst_teach.multiscale import coarse_to_fine
+
+sizes = sorted({max(48, SIZE // 4), max(48, SIZE // 2), SIZE})  # ≥ 48 px: the short side must stay ≥ 32
+stages = coarse_to_fine("astronaut", "starry_night", sizes=sizes, steps=STEPS, model=model)
+viz.image_grid(stages, [f"{s} px" for s in sizes], ncols=3, title="Coarse to fine")
+
+# %% [markdown]
+# `style_transfer` can do this itself: `nt.style_transfer(content, style, scales=(0.5, 1))` (or
+# `nst-teach transfer --scales 0.5,1`). Is it *faster*? Measure, don't assume:
+# `benchmarks/time_to_quality.py` judges every run by the paper's loss on the saved image at full
+# size. There, at 512 px, coarse-to-fine painted bigger swirls but reached a given total loss no
+# sooner than one scale: the upsampled image lacks the photo's fine detail, and the full-size
+# iterations spent rebuilding it cancel the cheap coarse ones. What did make it ~4× faster is the
+# arithmetic: VGG-19 in bfloat16 with a channels-last memory layout, the losses kept in fp32
+# (`nst_teach.precision`). That is the default, and the README has the numbers.
+
+# %% [markdown]
+# ## Where the field went next
+#
+# **Speed: feed-forward networks.** Optimising the pixels takes seconds to minutes per image.
+# Johnson, Alahi & Fei-Fei (2016, *Perceptual losses for real-time style transfer*) and Ulyanov et
+# al. (2016, *Texture networks*) train a separate network once per style, with *our* loss as its
+# training objective; stylising is then a single forward pass, about 1000× faster. Ulyanov et al.
+# later found that *instance normalisation* makes these networks much better.
+#
+# **Any style: AdaIN.** Huang & Belongie (2017) observed that a feature map's per-channel mean and
+# standard deviation already carry much of the style (compare the Gram and covariance matrices of
+# lesson 3). *Adaptive instance normalisation* replaces the content features' statistics with the
+# style's, $\mathrm{AdaIN}(x, y) = \sigma(y)\frac{x - \mu(x)}{\sigma(x)} + \mu(y)$, and a trained decoder
+# turns the result into an image — arbitrary styles in real time, with no retraining.
+#
+# **Since then:** whitening and colouring transforms (Li et al. 2017), attention-based and
+# transformer models, and diffusion models that take a style image as a condition. The losses you
+# wrote — content features and Gram statistics — are still used to train and evaluate many of them.
+
+# %% [markdown]
+# ## Recap
+# - Keep the photo's colours with luminance-only transfer or by matching the style's colour statistics.
+# - Coarse-to-fine: small first, then upsample and refine.
+# - Feed-forward (Johnson, Ulyanov) and AdaIN (Huang & Belongie) trade some quality for huge speed-ups.
