@@ -117,7 +117,7 @@ lrs = {name: TransferConfig(optimizer=name).learning_rate(x.grad) for name in ("
 print("η:", ", ".join(f"{name} {'none (line search)' if lr is None else f'{lr:.2e}'}" for name, lr in lrs.items()))
 
 # %%
-results = {name: nt.style_transfer(content, style, optimizer=name, lr=lr, steps=STEPS, model=model) for name, lr in lrs.items()}
+results = {name: nt.style_transfer(content, style, optimizer=name, lr=lr, steps=STEPS, size=SIZE, model=model) for name, lr in lrs.items()}
 for name, r in results.items():
     print(f"{name:9s} final total loss {r.history[-1]['total']:.3e}   {1000 * r.seconds / len(r.history):6.0f} ms per step")
 viz.loss_curves(results, keys=["total"], title="Style transfer: total loss per step")

@@ -46,7 +46,7 @@ model = nt.load_vgg19(last_layer="relu5_1")
 content, style = nt.load_image("cat", SIZE), nt.load_image("starry_night", SIZE)
 
 frames, record = viz.animation_frames(every=max(1, STEPS // 12))
-result = nt.style_transfer(content, style, steps=STEPS, model=model, callback=record)
+result = nt.style_transfer(content, style, steps=STEPS, size=SIZE, model=model, callback=record)
 print(f"α = {result.config.content_weight:g}, β = {result.config.style_weight:g}: "
       f"{len(result.history)} steps in {result.seconds:.1f} s, status {result.status}")
 viz.panel(content, style, result.image)
@@ -69,7 +69,7 @@ viz.show_animation(frames)
 BETAS = [1e-1, 1e0, 1e1, 1e2]
 # β = 10 is the default: that run is `result` above, so it is reused rather than computed again.
 sweep = {beta: result if beta == result.config.style_weight else
-         nt.style_transfer(content, style, style_weight=beta, steps=STEPS, model=model) for beta in BETAS}
+         nt.style_transfer(content, style, style_weight=beta, steps=STEPS, size=SIZE, model=model) for beta in BETAS}
 print(f"{'style_weight':>12} {'steps':>6} {'total_loss':>12} {'style_loss':>12} {'content_loss':>12}")
 for beta, r in sweep.items():
     h = r.history[-1]
@@ -86,8 +86,8 @@ viz.sweep_grid([r.image for r in sweep.values()], [f"β = {b:g}" for b in sweep]
 # final losses of the two runs printed below.
 
 # %%
-shallow = nt.style_transfer(content, style, content_layers=("relu2_2",), steps=STEPS, model=model)
-from_noise = nt.style_transfer(content, style, init="noise", steps=STEPS, model=model)
+shallow = nt.style_transfer(content, style, content_layers=("relu2_2",), steps=STEPS, size=SIZE, model=model)
+from_noise = nt.style_transfer(content, style, init="noise", steps=STEPS, size=SIZE, model=model)
 for label, r in [("from photo", result), ("from noise", from_noise)]:
     h = r.history[-1]
     print(f"content relu4_2, {label}: content {h['content']:.3e}  style {h['style']:.3e}  total {h['total']:.3e}")
@@ -104,7 +104,7 @@ viz.image_grid([result.image, shallow.image, from_noise.image],
 # %%
 start_tv = nt.tv_loss(content).item()
 tv_weight = 0.01 * result.config.style_weight * result.history[0]["style"] / start_tv
-smooth = nt.style_transfer(content, style, tv_weight=tv_weight, steps=STEPS, model=model)
+smooth = nt.style_transfer(content, style, tv_weight=tv_weight, steps=STEPS, size=SIZE, model=model)
 print(f"λ_tv = {tv_weight:.2e}: tv loss of the result {nt.tv_loss(result.image).item():.1f} → {nt.tv_loss(smooth.image).item():.1f}")
 viz.image_grid([result.image, smooth.image], ["λ_tv = 0", f"λ_tv = {tv_weight:.1e}"], ncols=2)
 
@@ -118,7 +118,7 @@ viz.image_grid([result.image, smooth.image], ["λ_tv = 0", f"λ_tv = {tv_weight:
 
 # %%
 portrait, deep_field = nt.load_image("grace_hopper", SIZE), nt.load_image("hubble_deep_field", SIZE)
-failure = nt.style_transfer(portrait, deep_field, steps=STEPS, model=model)
+failure = nt.style_transfer(portrait, deep_field, steps=STEPS, size=SIZE, model=model)
 viz.panel(portrait, deep_field, failure.image, titles=("content", "style: Hubble deep field", "result"))
 
 # %% [markdown]

@@ -33,7 +33,7 @@ nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device th
 # %%
 model = nt.load_vgg19(last_layer="relu5_1")
 content, style = nt.load_image("astronaut", SIZE), nt.load_image("starry_night", SIZE)
-result = nt.style_transfer(content, style, steps=STEPS, model=model)
+result = nt.style_transfer(content, style, steps=STEPS, size=SIZE, model=model)
 viz.panel(content, style, result.image)
 
 # %% [markdown]
@@ -61,7 +61,7 @@ luminance_only = preserve_colours(result.image, content)
 matched_style = match_colour_histogram(style, content)
 # The recoloured style has far less contrast, so its Gram matrices (and L_style) are much
 # smaller: β = 1000 instead of 10 keeps style and content in balance.
-from_matched = nt.style_transfer(content, matched_style, steps=STEPS, model=model, style_weight=1e3)
+from_matched = nt.style_transfer(content, matched_style, steps=STEPS, size=SIZE, model=model, style_weight=1e3)
 viz.image_grid([result.image, luminance_only, matched_style, from_matched.image],
                ["plain", "luminance only (simplified)", "style, colour-matched", "transfer from it (β = 1000)"], ncols=4)
 
