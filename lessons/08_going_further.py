@@ -74,15 +74,13 @@ viz.image_grid([result.image, luminance_only, matched_style, from_matched.image]
 # al., CVPR 2017, do this for high-resolution images in their section on spatial scale control.)
 
 # %%
-from nst_teach.multiscale import coarse_to_fine
-
-sizes = sorted({max(48, SIZE // 4), max(48, SIZE // 2), SIZE})  # ≥ 48 px: the short side must stay ≥ 32
-stages = coarse_to_fine("astronaut", "starry_night", sizes=sizes, steps=STEPS, model=model)
-viz.image_grid(stages, [f"{s} px" for s in sizes], ncols=3, title="Coarse to fine")
+# Three scales: a quarter, a half and the full size; `stages` holds the image at the end of each.
+# (Scales whose short side would drop below 32 px are skipped: VGG-19's poolings need the room.)
+multi = nt.style_transfer(content, style, scales=(0.25, 0.5, 1.0), steps=STEPS, size=SIZE, model=model)
+viz.image_grid(multi.stages, [f"{max(s.shape[-2:])} px" for s in multi.stages], ncols=3, title="Coarse to fine")
 
 # %% [markdown]
-# `style_transfer` can do this itself: `nt.style_transfer(content, style, scales=(0.5, 1))` (or
-# `nst-teach transfer --scales 0.5,1`). Is it *faster*? Measure, don't assume:
+# On the command line: `nst-teach transfer … --scales 0.25,0.5,1`. Is it *faster*? Measure, don't assume:
 # `benchmarks/time_to_quality.py` judges every run by the paper's loss on the saved image at full
 # size. There, at 512 px, coarse-to-fine painted bigger swirls but reached a given total loss no
 # sooner than one scale: the upsampled image lacks the photo's fine detail, and the full-size

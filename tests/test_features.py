@@ -105,7 +105,7 @@ def test_gradient_matches_finite_difference(vgg, x):
     x64 = x[..., :16, :16].double().clone().requires_grad_(True)
     f = lambda z: extract_features(model, z, ["relu2_1"])["relu2_1"].sum()
     f(x64).backward()
-    h, idx = 1e-3, (0, 1, 7, 9)
+    h, idx = 1e-6, (0, 1, 7, 9)  # small: a ReLU or max-pool switching within ±h breaks the comparison
     plus, minus = x64.detach().clone(), x64.detach().clone()
     plus[idx] += h
     minus[idx] -= h

@@ -5,7 +5,6 @@ import pytest
 import torch
 
 from nst_teach.optim import (
-    OPTIMIZERS,
     Adam,
     AdamState,
     GradientDescent,
@@ -152,10 +151,6 @@ def test_optimizer_class_with_closure():
     for _ in range(STEPS):
         last = opt.step(closure).item()
     assert last < first
-
-
-def test_optimizer_registry():
-    assert set(OPTIMIZERS) == {"lbfgs", "lbfgsb", "adam", "momentum", "gd"}
 
 
 # ----------------------------------------------------------------------------- L-BFGS-B

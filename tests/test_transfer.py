@@ -171,6 +171,7 @@ def test_coarse_to_fine_chains_the_scales(vgg, cat128, style):
     options = dict(model=vgg, size=None, precision="fp32", content_weight=1.0, style_weight=100.0)
     both = style_transfer(cat128, style, scales=(0.5, 1.0), steps=(3, 2), **options)
     assert [h["size"] for h in both.history] == [64, 64, 64, 128, 128]
+    assert [max(stage.shape[-2:]) for stage in both.stages] == [64, 128] and torch.equal(both.stages[-1], both.image)
     assert both.image.shape == cat128.shape
     small_cat, small_style = (transfer.image_at_size(img, 64, "cpu") for img in (cat128, style))
     coarse = style_transfer(small_cat, small_style, scales=(1.0,), steps=3, **options)

@@ -1,0 +1,124 @@
+"""Step 7: the options of a style-transfer run, each default written once.
+
+`TransferConfig` is shared by the Python API (``style_transfer(..., style_weight=1e3)``) and the
+command line (``nst-teach transfer --style-weight 1000``): the CLI's defaults, choices and help
+texts are read from here, and `validate` gives the one-line errors both show.
+"""
+
+import math
+from dataclasses import dataclass
+
+import torch
+
+from .errors import NSTError
+from .images import check_size
+from .optim import OPTIMIZERS
+from .precision import PRECISIONS
+from .vgg import POOLS, canonical_layer_name
+
+STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
+CONTENT_LAYERS = ("relu4_2",)
+# Learning rates for an image in [0, 1]. L-BFGS's line search picks the step length itself; Adam
+# divides by the gradient's own size, so 0.02 means "about 0.02 per pixel per step" at any loss scale.
+DEFAULT_LR = {"lbfgs": None, "lbfgsb": None, "adam": 0.02}
+# Plain gradient descent and momentum move by η·∇L, and ∇L here is ~1e10 per pixel (0–255 Caffe
+# inputs, summed losses): no fixed η suits every image and weight. Their default η is set from the
+# first gradient so that the first step moves a pixel by this much on average.
+FIRST_STEP = {"gd": 0.01, "momentum": 0.001}
+INITS = ("content", "noise", "style")
+# How α and β are applied (see StyleTransferLoss): "per_position" divides the content term by the
+# number of positions M_l at the content layer (and TV by the number of pixels), so that one β gives
+# the same balance at every image size; "paper" is Gatys et al.'s exact sum, whose balance shifts
+# towards content as the image grows (½Σ(F−P)² grows with M_l, E_l does not).
+WEIGHTINGS = ("per_position", "paper")
+# The options that take one of a few names, and those names: validate() and the CLI's choices read this.
+CHOICES = {"optimizer": tuple(OPTIMIZERS), "weighting": WEIGHTINGS, "init": INITS, "precision": PRECISIONS, "pool": POOLS}
+
+
+@dataclass
+class TransferConfig:
+    """Every option of a run, with its default written once (shared by the Python API and the CLI)."""
+
+    size: int | None = 512  # longest side of the result, in pixels (None: the content image's own size)
+    scales: tuple = (1.0,)  # coarse to fine, e.g. (0.5, 1.0): fractions of ``size``, increasing, ending at 1
+    steps: int | tuple = 400  # optimiser iterations at each scale (one number: at every scale)
+    optimizer: str = "lbfgs"  # lbfgs (strong-Wolfe L-BFGS) | lbfgsb (scipy) | adam | momentum | gd
+    lr: float | None = None  # None: DEFAULT_LR[optimizer], or FIRST_STEP / mean|∇L(x₀)| for gd, momentum
+    content_weight: float = 1.0  # α
+    style_weight: float = 10.0  # β (chosen by a sweep over pairs and sizes: see DEVELOPERS.md)
+    weighting: str = "per_position"  # per_position (the same look at every size) | paper: see WEIGHTINGS
+    tv_weight: float = 0.0  # λ_tv
+    content_layers: tuple = CONTENT_LAYERS
+    style_layers: tuple = STYLE_LAYERS
+    style_layer_weights: tuple | None = None  # w_l, one per style layer; None: 1/L each
+    init: str | torch.Tensor = "content"  # content | noise | style, or an image tensor to start from
+    seed: int = 0
+    device: str | None = None  # None: the given model's device, else cuda if available, else cpu
+    precision: str = "auto"  # auto (bf16 where it is fast) | fp32 | bf16: the network's, see nst_teach.precision
+    weights: str = "auto"  # see nst_teach.vgg.load_vgg19
+    pool: str = "max"  # max | avg
+
+    def validate(self):
+        check_size(self.size)
+        self._check_schedule()
+        for name, allowed in CHOICES.items():
+            value = getattr(self, name)
+            if not (name == "init" and torch.is_tensor(value)) and value not in allowed:
+                names = ", ".join(allowed[:-1]) + (", " if name == "init" else " or ") + allowed[-1]
+                raise NSTError(f"unknown {name} {value!r}: use {names}" + (" or an image tensor" if name == "init" else ""))
+        for name in ("content_weight", "style_weight", "tv_weight"):
+            value = getattr(self, name)
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+                raise NSTError(f"{name} must be a number ≥ 0, got {value!r}: e.g. --{name.replace('_', '-')} {getattr(TransferConfig, name):g}")
+        if self.lr is not None and not (math.isfinite(self.lr) and self.lr > 0):
+            raise NSTError(f"learning rate must be > 0, got {self.lr!r}")
+        if self.lr is not None and self.optimizer in ("lbfgs", "lbfgsb"):
+            # An explicit option is never silently ignored: L-BFGS has no learning rate.
+            raise NSTError(f"--lr does not apply to {self.optimizer}: its line search chooses each step; "
+                           "leave --lr out, or use --optimizer adam, momentum or gd")
+        self._check_device()
+        if not self.content_layers or not self.style_layers:
+            raise NSTError("give at least one content layer and one style layer (e.g. relu4_2 and relu1_1,relu2_1)")
+        for layer in (*self.content_layers, *self.style_layers):
+            canonical_layer_name(layer)
+        if self.style_layer_weights is not None:
+            if len(self.style_layer_weights) != len(self.style_layers):
+                raise NSTError(f"give one style layer weight per style layer ({len(self.style_layers)}), got {len(self.style_layer_weights)}")
+            if any(not (math.isfinite(w) and w >= 0) for w in self.style_layer_weights):
+                raise NSTError("style layer weights must be numbers ≥ 0")
+        return self
+
+    def _check_schedule(self):
+        scales = tuple(self.scales)
+        if not scales or any(not (isinstance(s, (int, float)) and 0 < s <= 1) for s in scales) \
+                or list(scales) != sorted(set(scales)) or scales[-1] != 1:
+            raise NSTError(f"scales must be increasing fractions of --size ending at 1, e.g. 0.5,1 (or 1 for one scale); got {self.scales!r}")
+        steps = self.steps_per_scale()
+        if len(steps) != len(scales):
+            raise NSTError(f"give one --steps number per scale ({len(scales)}), or a single number; got {self.steps!r}")
+        if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in steps):
+            raise NSTError(f"steps must be positive whole numbers, got {self.steps!r}: e.g. --steps 200")
+
+    def steps_per_scale(self):
+        """Iterations at each scale, as a tuple (an int ``steps`` is used at every scale)."""
+        if isinstance(self.steps, (tuple, list)):
+            return tuple(self.steps)
+        return (self.steps,) * len(tuple(self.scales))
+
+    def _check_device(self):
+        if self.device is None:
+            return
+        try:
+            kind = torch.device(self.device).type
+        except (RuntimeError, TypeError):
+            raise NSTError(f"unknown device {self.device!r}: use cpu or cuda (or leave it out to pick automatically)") from None
+        if kind == "cuda" and not torch.cuda.is_available():
+            raise NSTError("no CUDA GPU is available here: use --device cpu (or leave it out to pick automatically)")
+
+    def learning_rate(self, first_grad=None):
+        """η for this run: the given lr, the default, or (gd, momentum) one set from ∇L at x₀."""
+        if self.lr is not None:
+            return self.lr
+        if self.optimizer in FIRST_STEP:
+            return FIRST_STEP[self.optimizer] / max(first_grad.abs().mean().item(), 1e-30)
+        return DEFAULT_LR[self.optimizer]
