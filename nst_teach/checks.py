@@ -511,26 +511,26 @@ class _replaced:
             setattr(self.module, k, v)
 
 
-# ----------------------------------------------------------------------------- ex06 total variation
-def _ex06_hand(s, inputs):
+# ----------------------------------------------------------------------------- ex07 total variation
+def _ex07_hand(s, inputs):
     x = torch.tensor([[0.0, 1.0], [2.0, 4.0]]).view(1, 1, 2, 2)
     judge("tv_loss([[0, 1], [2, 4]]) = (2² + 3²) + (1² + 2²) = 18", lambda f: f(x.clone()), s.tv_loss,
-          lambda x: torch.tensor(18.0), mistakes_of("ex06", "tv_loss"))
+          lambda x: torch.tensor(18.0), mistakes_of("ex07", "tv_loss"))
 
 
-def _ex06_values(s, inputs):
+def _ex07_values(s, inputs):
     cases = [(f"tv_loss(x) for x of shape {tuple(x.shape)}", lambda f, x=x: f(x.clone()))
              for x in (_rand(19, 1, 3, 8, 8), _rand(20, 2, 3, 5, 7), _rand(21, 3, 4, 6), inputs.photo("cat"))]
-    judge_cases(cases, s.tv_loss, losses.tv_loss, mistakes_of("ex06", "tv_loss"), rtol=1e-4)
+    judge_cases(cases, s.tv_loss, losses.tv_loss, mistakes_of("ex07", "tv_loss"), rtol=1e-4)
 
 
-def _ex06_autograd(s, inputs):
+def _ex07_autograd(s, inputs):
     x = _rand(22, 1, 3, 6, 7)
     unchanged("tv_loss", lambda: s.tv_loss(x), x)
     gradient("tv_loss", s.tv_loss, losses.tv_loss, lambda: [x.clone()], 0)
 
 
-# ----------------------------------------------------------------------------- ex07 optimisers
+# ----------------------------------------------------------------------------- ex06 optimisers
 def _target():
     return _randn(23, 2, 3)
 
@@ -539,16 +539,16 @@ def _quadratic(x):
     return ((x - _target()) ** 2).sum()  # ∇ = 2 (x − target)
 
 
-def _ex07_step(s, inputs):
+def _ex06_step(s, inputs):
     x, g = _randn(24, 3, 4), _randn(25, 3, 4)
     judge("gradient_descent_step(x, grad, lr=0.1)", lambda f: f(x.clone(), g.clone(), 0.1), s.gradient_descent_step,
-          optim.gradient_descent_step, mistakes_of("ex07", "gradient_descent_step"))
+          optim.gradient_descent_step, mistakes_of("ex06", "gradient_descent_step"))
 
 
-def _ex07_descent(s, inputs):
+def _ex06_descent(s, inputs):
     x0 = _randn(26, 2, 3)
     judge("gradient_descent(L = Σ (x − t)², x0, lr=0.1, steps=5) → (x, losses)", lambda f: f(_quadratic, x0.clone(), 0.1, 5),
-          s.gradient_descent, optim.gradient_descent, mistakes_of("ex07", "gradient_descent"), rtol=1e-5)
+          s.gradient_descent, optim.gradient_descent, mistakes_of("ex06", "gradient_descent"), rtol=1e-5)
 
 
 def _trajectory(step, x0, state, steps, lr, extra, scale=1.0, grads=None):
@@ -566,28 +566,28 @@ def _trajectory(step, x0, state, steps, lr, extra, scale=1.0, grads=None):
     return xs
 
 
-def _ex07_momentum(s, inputs):
+def _ex06_momentum(s, inputs):
     x0 = _randn(27, 2, 3)
     judge("6 momentum steps (lr=0.05, μ=0.9) on L = Σ (x − t)², from v = 0",
           lambda f: _trajectory(f, x0, torch.zeros_like(x0), 6, 0.05, (0.9,)), s.momentum_step, optim.momentum_step,
-          mistakes_of("ex07", "momentum_step"))
+          mistakes_of("ex06", "momentum_step"))
 
 
-def _ex07_adam(s, inputs):
+def _ex06_adam(s, inputs):
     x0 = _randn(28, 2, 3)
     judge("10 Adam steps (lr=0.1) on L = Σ (x − t)², from AdamState.zeros_like(x)",
           lambda f: _trajectory(f, x0, optim.AdamState.zeros_like(x0), 10, 0.1, ((0.9, 0.999), 1e-8)), s.adam_step,
-          optim.adam_step, mistakes_of("ex07", "adam_step"), rtol=1e-4)
+          optim.adam_step, mistakes_of("ex06", "adam_step"), rtol=1e-4)
 
 
-def _ex07_adam_tiny(s, inputs):
+def _ex06_adam_tiny(s, inputs):
     x0, grads = _randn(29, 2, 3), [1e-6 * _randn(30 + i, 2, 3) for i in range(3)]
     judge("3 Adam steps (lr=0.1) with tiny gradients (~1e-6), where ε matters",
           lambda f: _trajectory(f, x0, optim.AdamState.zeros_like(x0), 3, 0.1, ((0.9, 0.999), 1e-8), grads=grads),
-          s.adam_step, optim.adam_step, mistakes_of("ex07", "adam_step"), rtol=1e-4)
+          s.adam_step, optim.adam_step, mistakes_of("ex06", "adam_step"), rtol=1e-4)
 
 
-def _ex07_unchanged(s, inputs):
+def _ex06_unchanged(s, inputs):
     x, g = _randn(33, 2, 3), _randn(34, 2, 3)
     unchanged("gradient_descent_step", lambda: s.gradient_descent_step(x, g, 0.1), x, g)
     unchanged("gradient_descent", lambda: s.gradient_descent(_quadratic, x, 0.1, 2), x)
@@ -604,7 +604,7 @@ SMALL_RUN = dict(lr=0.02, content_weight=1.0, style_weight=1e3, content_layer="r
 # The pieces ex08 imports from the student's earlier exercises, and nst_teach's reference for each.
 EX08_PIECES = (("ex01", "preprocess", _ref_pre), ("ex02", "extract_features", features.extract_features),
                ("ex04", "content_loss", losses.content_loss), ("ex05", "style_loss", losses.style_loss),
-               ("ex07", "adam_step", optim.adam_step))
+               ("ex06", "adam_step", optim.adam_step))
 
 
 def _ex08_reference(s, inputs):
@@ -683,18 +683,18 @@ EXERCISES = {e.id: e for e in (
         Check("style_layer_loss: random and VGG-19 features", 2, _ex05_values),
         Check("gradient, inputs unchanged", 1, _ex05_autograd),
         Check("style_loss: layer weights", 2, _ex05_style_loss))),
-    Exercise("ex06", "ex06_tv_loss.py", "total variation loss", ("tv_loss",), (
-        Check("hand example", 1, _ex06_hand),
-        Check("random images and a photo", 2, _ex06_values),
-        Check("gradient, input unchanged", 1, _ex06_autograd))),
-    Exercise("ex07", "ex07_gradient_descent.py", "gradient descent, momentum, Adam",
+    Exercise("ex06", "ex06_gradient_descent.py", "gradient descent, momentum, Adam",
              ("gradient_descent_step", "gradient_descent", "momentum_step", "adam_step"), (
-        Check("gradient_descent_step", 1, _ex07_step),
-        Check("gradient_descent loop", 2, _ex07_descent),
-        Check("momentum_step", 2, _ex07_momentum),
-        Check("adam_step", 2, _ex07_adam),
-        Check("adam_step with tiny gradients", 1, _ex07_adam_tiny),
-        Check("inputs unchanged", 1, _ex07_unchanged))),
+        Check("gradient_descent_step", 1, _ex06_step),
+        Check("gradient_descent loop", 2, _ex06_descent),
+        Check("momentum_step", 2, _ex06_momentum),
+        Check("adam_step", 2, _ex06_adam),
+        Check("adam_step with tiny gradients", 1, _ex06_adam_tiny),
+        Check("inputs unchanged", 1, _ex06_unchanged))),
+    Exercise("ex07", "ex07_tv_loss.py", "total variation loss", ("tv_loss",), (
+        Check("hand example", 1, _ex07_hand),
+        Check("random images and a photo", 2, _ex07_values),
+        Check("gradient, input unchanged", 1, _ex07_autograd))),
     Exercise("ex08", "ex08_style_transfer.py", "style transfer by hand", ("style_transfer_by_hand",), (
         Check("matches the reference loop", 3, _ex08_reference),
         Check("loss goes down, x stays an image", 1, _ex08_descends))),

@@ -279,7 +279,7 @@ _EX05 = [
 ]
 
 
-# ----------------------------------------------------------------------------- ex06 total variation
+# ----------------------------------------------------------------------------- ex07 total variation
 def _dh(x):
     return x[..., 1:, :] - x[..., :-1, :]  # (…, H−1, W)
 
@@ -288,7 +288,7 @@ def _dw(x):
     return x[..., :, 1:] - x[..., :, :-1]  # (…, H, W−1)
 
 
-_EX06 = [
+_EX07 = [
     ("tv_mean", "tv_loss", "mean instead of sum: L_tv = Σ (x_{i+1,j} − x_ij)² + Σ (x_{i,j+1} − x_ij)²",
      lambda x: (_dh(x) ** 2).mean() + (_dw(x) ** 2).mean()),
     ("tv_abs", "tv_loss", "absolute differences (the L1 total variation): this course squares them, Σ (x_{i+1,j} − x_ij)² + …",
@@ -308,7 +308,7 @@ _EX06 = [
 ]
 
 
-# ----------------------------------------------------------------------------- ex07 optimisers
+# ----------------------------------------------------------------------------- ex06 optimisers
 def _descent(record_after=False, update=True):
     """A wrong `gradient_descent`: losses recorded after the step, or x never updated."""
     def loop(loss_fn, x0, lr, steps):
@@ -358,7 +358,7 @@ def _momentum(form):
     return step
 
 
-_EX07 = [
+_EX06 = [
     ("gd_sign", "gradient_descent_step", "sign error: x − lr·grad goes downhill; x + lr·grad climbs (gradient ascent)",
      lambda x, grad, lr: x + lr * grad),
     ("gd_no_lr", "gradient_descent_step", "the learning rate is missing: x_new = x − lr · grad",
@@ -456,8 +456,8 @@ def _catalogue(exercise, rows):
 
 CATALOGUE = {
     "ex01": _catalogue("ex01", _EX01), "ex02": _catalogue("ex02", _EX02), "ex03": _catalogue("ex03", _EX03),
-    "ex04": _catalogue("ex04", _EX04), "ex05": _catalogue("ex05", _EX05), "ex06": _catalogue("ex06", _EX06),
-    "ex07": _catalogue("ex07", _EX07), "ex08": _catalogue("ex08", _EX08),
+    "ex04": _catalogue("ex04", _EX04), "ex05": _catalogue("ex05", _EX05), "ex07": _catalogue("ex07", _EX07),
+    "ex06": _catalogue("ex06", _EX06), "ex08": _catalogue("ex08", _EX08),
 }
 
 

@@ -29,8 +29,8 @@ SOLUTIONS = {
     "ex03": "from nst_teach.gram import gram_matrix, covariance_matrix, correlation_matrix\n",
     "ex04": "from nst_teach.losses import content_loss\n",
     "ex05": "from nst_teach.losses import style_layer_loss, style_loss\n",
-    "ex06": "from nst_teach.losses import tv_loss\n",
-    "ex07": "from nst_teach.optim import AdamState, adam_step, gradient_descent, gradient_descent_step, momentum_step\n",
+    "ex07": "from nst_teach.losses import tv_loss\n",
+    "ex06": "from nst_teach.optim import AdamState, adam_step, gradient_descent, gradient_descent_step, momentum_step\n",
     "ex08": "from nst_teach.transfer import style_transfer_by_hand\n",
 }
 MARK = {e: getattr(pytest.mark, e) for e in EXERCISES}
@@ -123,12 +123,12 @@ GENERIC_CASES = [
     ("ex04", "detached", "import torch\ndef content_loss(F, P):\n    return torch.tensor((0.5 * ((F - P) ** 2).sum()).item())\n"),
     ("ex04", "wrong_dtype", "def content_loss(F, P):\n    return 0.5 * ((F.double() - P.double()) ** 2).sum()\n"),
     ("ex04", "wrong_shape", "def content_loss(F, P):\n    return 0.5 * ((F - P) ** 2).sum().reshape(1)\n"),
-    ("ex06", "numpy_for_tensor", "from nst_teach.losses import tv_loss as _tv\ndef tv_loss(x):\n    return _tv(x).detach().numpy()\n"),
-    ("ex06", "returns_none", "def tv_loss(x):\n    total = ((x[..., 1:, :] - x[..., :-1, :]) ** 2).sum()\n"),
+    ("ex07", "numpy_for_tensor", "from nst_teach.losses import tv_loss as _tv\ndef tv_loss(x):\n    return _tv(x).detach().numpy()\n"),
+    ("ex07", "returns_none", "def tv_loss(x):\n    total = ((x[..., 1:, :] - x[..., :-1, :]) ** 2).sum()\n"),
     ("ex03", "tensor_for_numpy", "import torch\ndef gram_matrix(F):\n    F = torch.from_numpy(F)\n    return F @ F.T\n"),
     ("ex03", "in_place", "def covariance_matrix(F):\n    F -= F.mean(axis=1, keepdims=True)\n"
                          "    return F @ F.T / (F.shape[1] - 1)\n"),
-    ("ex07", "in_place", "def momentum_step(x, grad, velocity, lr, momentum=0.9):\n"
+    ("ex06", "in_place", "def momentum_step(x, grad, velocity, lr, momentum=0.9):\n"
                          "    velocity.mul_(momentum).add_(grad)\n    return x - lr * velocity, velocity\n"),
     ("ex02", "detached", "import torch\nfrom nst_teach.features import extract_features as _ef\n"
                          "def extract_features(model, x, layers):\n    with torch.no_grad():\n        return _ef(model, x, layers)\n"),
@@ -162,12 +162,12 @@ def test_lecture_numbers_are_what_the_checks_expect():
     assert np.allclose(np.corrcoef(F), checks.LECTURE_CORR, atol=0.011)  # the lecture rounds .677 down to .67
 
 
-@pytest.mark.ex07
+@pytest.mark.ex06
 def test_partly_attempted_exercise_fails_with_the_missing_function_named(tmp_path, inputs):
-    source = SOLUTIONS["ex07"] + "def adam_step(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):\n" \
-                                 "    raise NotImplementedError('Exercise 7: not attempted yet')\n"
-    (tmp_path / "ex07_gradient_descent.py").write_text(source)
-    record = grading.grade_here(tmp_path, "ex07", inputs)
+    source = SOLUTIONS["ex06"] + "def adam_step(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):\n" \
+                                 "    raise NotImplementedError('Exercise 6: not attempted yet')\n"
+    (tmp_path / "ex06_gradient_descent.py").write_text(source)
+    record = grading.grade_here(tmp_path, "ex06", inputs)
     adam = [d for d in record.details if "adam" in d["check"]]
     assert record.status == "fail" and record.points == record.max_points - sum(d["max_points"] for d in adam) - 1
     assert all(d["status"] == "not attempted" for d in adam)
@@ -183,26 +183,26 @@ def test_a_loss_of_shape_1_gets_the_shape_hint_but_the_right_gradient(tmp_path, 
     assert details["hand example"]["mistake"] == "wrong_shape" and "(1,) instead of ()" in details["hand example"]["message"]
 
 
-@pytest.mark.ex07
+@pytest.mark.ex06
 def test_adam_step_returning_a_tuple_state_is_told_to_return_an_adam_state(tmp_path, inputs):
-    source = SOLUTIONS["ex07"] + ("from nst_teach.optim import adam_step as _adam\n"
+    source = SOLUTIONS["ex06"] + ("from nst_teach.optim import adam_step as _adam\n"
                                   "def adam_step(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):\n"
                                   "    x, new = _adam(x, grad, state, lr, betas, eps)\n    return x, (new.m, new.s, new.t)\n")
-    (tmp_path / "ex07_gradient_descent.py").write_text(source)
-    record = grading.grade_here(tmp_path, "ex07", inputs)
+    (tmp_path / "ex06_gradient_descent.py").write_text(source)
+    record = grading.grade_here(tmp_path, "ex06", inputs)
     adam = [d for d in record.details if d["check"].startswith("adam_step")]
     assert record.status == "fail" and all(d["status"] == "fail" and d["mistake"] == "wrong_type" for d in adam), adam
     assert "returns (x, tuple) instead of (x, AdamState): return (x, AdamState(m, s, t))" in adam[0]["message"]
 
 
-@pytest.mark.ex06
+@pytest.mark.ex07
 def test_a_crash_on_one_input_names_that_input(tmp_path, inputs):
-    (tmp_path / "ex06_tv_loss.py").write_text("def tv_loss(x):\n    dh = x[:, :, 1:, :] - x[:, :, :-1, :]\n"
+    (tmp_path / "ex07_tv_loss.py").write_text("def tv_loss(x):\n    dh = x[:, :, 1:, :] - x[:, :, :-1, :]\n"
                                               "    dw = x[:, :, :, 1:] - x[:, :, :, :-1]\n    return (dh**2).sum() + (dw**2).sum()\n")
-    record = grading.grade_here(tmp_path, "ex06", inputs)
+    record = grading.grade_here(tmp_path, "ex07", inputs)
     values = next(d for d in record.details if d["check"] == "random images and a photo")
     assert record.status == "error" and values["status"] == "error"
-    assert values["message"].startswith("tv_loss(x) for x of shape (3, 4, 6): raised IndexError at ex06_tv_loss.py line 2")
+    assert values["message"].startswith("tv_loss(x) for x of shape (3, 4, 6): raised IndexError at ex07_tv_loss.py line 2")
 
 
 def test_value_hints_are_one_line_say_how_far_off_and_which_side_has_nan():
@@ -226,11 +226,11 @@ def test_value_hints_are_one_line_say_how_far_off_and_which_side_has_nan():
 
 
 def _student_ex08(style_features):
-    """An ex08 written from the template, built on the student's own ex01, ex02, ex04, ex05, ex07."""
+    """An ex08 written from the template, built on the student's own ex01, ex02, ex04, ex05, ex06."""
     return (
         "import torch\nfrom ex01_preprocess import preprocess\nfrom ex02_features import extract_features\n"
         "from ex04_content_loss import content_loss\nfrom ex05_style_loss import style_loss\n"
-        "from ex07_gradient_descent import AdamState, adam_step\nfrom nst_teach.gram import gram_matrix\n"
+        "from ex06_gradient_descent import AdamState, adam_step\nfrom nst_teach.gram import gram_matrix\n"
         "def style_transfer_by_hand(model, content, style, *, steps, lr, content_weight, style_weight, content_layer,\n"
         "                           style_layers):\n"
         "    with torch.no_grad():\n"
@@ -299,19 +299,19 @@ def test_exercise_8_names_the_unattempted_piece_it_uses(tmp_path, inputs):
 
 def test_missing_function_and_syntax_error_are_reported(tmp_path, inputs):
     (tmp_path / "ex04_content_loss.py").write_text("def content_los(F, P):\n    return 0\n")
-    (tmp_path / "ex06_tv_loss.py").write_text("def tv_loss(x):\n    return (x\n")
+    (tmp_path / "ex07_tv_loss.py").write_text("def tv_loss(x):\n    return (x\n")
     record = grading.grade_here(tmp_path, "ex04", inputs)
     assert record.status == "error" and "has no function content_loss" in record.message
-    record = grading.grade_here(tmp_path, "ex06", inputs)
-    assert record.status == "error" and "SyntaxError at ex06_tv_loss.py line" in record.message
+    record = grading.grade_here(tmp_path, "ex07", inputs)
+    assert record.status == "error" and "SyntaxError at ex07_tv_loss.py line" in record.message
 
 
 # ----------------------------------------------------------------------------- the subprocess path
 def test_scratch_files_and_odd_characters_in_the_students_folder_do_not_stop_grading(tmp_path):
     write_solutions(tmp_path)
     (tmp_path / "random.py").write_text("x = 1\n")  # would shadow the standard module while torch is imported
-    (tmp_path / "ex06_tv_loss.py").write_text(SOLUTIONS["ex06"] + "print('\\ud800')\n")  # a lone surrogate
-    records = grading.grade(["ex04", "ex06"], tmp_path, timeout=30)
+    (tmp_path / "ex07_tv_loss.py").write_text(SOLUTIONS["ex07"] + "print('\\ud800')\n")  # a lone surrogate
+    records = grading.grade(["ex04", "ex07"], tmp_path, timeout=30)
     assert [(r.status, r.points) for r in records] == [("pass", 4), ("pass", 4)], records
     assert records[1].output == "\\ud800\n"  # escaped: the record can be written as UTF-8
 
@@ -323,7 +323,7 @@ FAULTY = {
                     "covariance_matrix = correlation_matrix = gram_matrix\n",
     "ex04_content_loss.py": "def content_loss(F, P):\n    return 'a loss'\n",
     "ex05_style_loss.py": "import os\ndef style_layer_loss(F, A):\n    os._exit(3)\nstyle_loss = style_layer_loss\n",
-    "ex06_tv_loss.py": "from nst_teach.losses import tv_loss as _tv\n"
+    "ex07_tv_loss.py": "from nst_teach.losses import tv_loss as _tv\n"
                        "def tv_loss(x):\n    print('x' * 1_000_000)\n    return _tv(x)\n",
 }
 
@@ -331,16 +331,16 @@ FAULTY = {
 def test_raising_hanging_crashing_wrong_type_and_chatty_code_is_reported(tmp_path):
     for name, source in FAULTY.items():
         (tmp_path / name).write_text(source)
-    records = {r.exercise: r for r in grading.grade(["ex01", "ex03", "ex04", "ex05", "ex06"], tmp_path, timeout=3)}
+    records = {r.exercise: r for r in grading.grade(["ex01", "ex03", "ex04", "ex05", "ex07"], tmp_path, timeout=3)}
     assert records["ex01"].status == "error"
     assert records["ex01"].message == ("preprocess(orange pixel RGB (1, 0.5, 0)): raised ZeroDivisionError at "
                                        "ex01_preprocess.py line 3: division by zero")  # which input, then where
     assert records["ex03"].status == "timeout" and records["ex03"].message.startswith("timed out after 3 s")
     assert records["ex04"].status == "fail" and "returns a str where a torch tensor is expected" in records["ex04"].message
     assert records["ex05"].status == "error" and "ended the grading process (exit code 3)" in records["ex05"].message
-    assert records["ex06"].status == "pass" and records["ex06"].points == records["ex06"].max_points
-    assert len(records["ex06"].output) < 3000 and "characters in all]" in records["ex06"].output
-    assert all(r.points == 0 for e, r in records.items() if e != "ex06")
+    assert records["ex07"].status == "pass" and records["ex07"].points == records["ex07"].max_points
+    assert len(records["ex07"].output) < 3000 and "characters in all]" in records["ex07"].output
+    assert all(r.points == 0 for e, r in records.items() if e != "ex07")
     assert not (tmp_path / "__pycache__").exists()  # nothing written into the student's folder
 
 
@@ -356,10 +356,10 @@ def test_class_folder_gives_one_record_per_student_and_exercise(tmp_path, capsys
     write_solutions(tmp_path / "class" / "alice")
     grading.init_exercises(tmp_path / "class" / "bob")
     (tmp_path / "class" / "notes").mkdir()  # a folder without exercises is not a student
-    assert grading.run_grade_command(["ex04", "6"], tmp_path / "class", as_json=True) == 1
+    assert grading.run_grade_command(["ex04", "7"], tmp_path / "class", as_json=True) == 1
     records = json.loads(capsys.readouterr().out)
     assert [(r["student"], r["exercise"], r["status"]) for r in records] == [
-        ("alice", "ex04", "pass"), ("alice", "ex06", "pass"), ("bob", "ex04", "not attempted"), ("bob", "ex06", "not attempted")]
+        ("alice", "ex04", "pass"), ("alice", "ex07", "pass"), ("bob", "ex04", "not attempted"), ("bob", "ex07", "not attempted")]
     assert set(records[0]) == {"exercise", "points", "max_points", "status", "message", "details", "output", "student",
                                "directory", "seconds"}
     assert set(records[0]["details"][0]) == {"check", "points", "max_points", "passed", "status", "message", "mistake"}
@@ -409,7 +409,7 @@ def test_default_directory_is_here_or_exercises(tmp_path, monkeypatch):
 
 
 def test_exercise_names_are_normalised():
-    assert grading.exercise_ids(["ex3", "4", 5, "ex06_tv_loss.py", "ex03"]) == ["ex03", "ex04", "ex05", "ex06"]
+    assert grading.exercise_ids(["ex3", "4", 5, "ex07_tv_loss.py", "ex03"]) == ["ex03", "ex04", "ex05", "ex07"]
     assert grading.exercise_ids(None) == [f"ex0{i}" for i in range(1, 9)]
     with pytest.raises(NSTError, match="unknown exercise"):
         grading.exercise_ids(["ex10"])
