@@ -245,11 +245,14 @@ def build_parser():
     p.add_argument("dir", help="folder to copy fresh exercise templates into")
     p.set_defaults(run=cmd_exercises)
 
+    from .grading import DEFAULT_TIMEOUT
+
     p = sub.add_parser("grade", help="grade exercises")
     p.add_argument("exercises", nargs="*", help="e.g. ex03 ex04 (default: all)")
-    p.add_argument("--dir", default=None, help="the exercise folder (default: . or ./exercises), or a class folder of students")
+    p.add_argument("--dir", default=None, help="the exercise folder (default: $NST_TEACH_EXERCISES, . if it holds "
+                                               "exercise files, ./exercises, ../exercises), or a class folder of students")
     p.add_argument("--json", action="store_true", help="one JSON record per exercise (for a gradebook)")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds per exercise")
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds per exercise (default {DEFAULT_TIMEOUT:g})")
     p.set_defaults(run=cmd_grade)
 
     p = sub.add_parser("figures", help="regenerate every figure of the README and the lessons")

@@ -1,9 +1,10 @@
-"""Tests for the grader (`nst_teach.grading`, `checks`, `mistakes`).
+"""Tests for the grader (`nst_teach.grading`: its runner, comparison engine, referee, report, exercises).
 
 Most tests grade in this process with `grade_here` (the function the grading subprocess runs), which
 is fast; a few go through the real subprocess path (`grade`, `check`, the command functions) to test
 isolation, timeouts, crashes and exit codes. Wrong implementations live in tests/wrong/, written the
-way students write them, independently of the catalogue's own variants.
+way students write them, independently of the catalogue's own variants; hand-written right answers in
+tests/solutions/ (the reference itself would be refused by the referee).
 """
 
 import importlib
@@ -14,25 +15,16 @@ from pathlib import Path
 import pytest
 
 from nst_teach import grading
-from nst_teach.checks import EXERCISES, Inputs
 from nst_teach.errors import NSTError
-from nst_teach.mistakes import CATALOGUE, GENERIC
+from nst_teach.grading.compare import GENERIC
+from nst_teach.grading.inputs import Inputs
 
 WRONG_DIR = Path(__file__).parent / "wrong"
+SOLUTIONS_DIR = Path(__file__).parent / "solutions"
 
-# A reference solution per exercise: the student file just re-exports nst_teach's functions.
-SOLUTIONS = {
-    "ex01": "from nst_teach.preprocess import preprocess as _p, deprocess as _d\n"
-            "def preprocess(img):\n    return _p(img, 'caffe')\n"
-            "def deprocess(x):\n    return _d(x, 'caffe')\n",
-    "ex02": "from nst_teach.features import extract_features\n",
-    "ex03": "from nst_teach.gram import gram_matrix, covariance_matrix, correlation_matrix\n",
-    "ex04": "from nst_teach.losses import content_loss\n",
-    "ex05": "from nst_teach.losses import style_layer_loss, style_loss\n",
-    "ex06": "from nst_teach.losses import tv_loss\n",
-    "ex07": "from nst_teach.optim import AdamState, adam_step, gradient_descent, gradient_descent_step, momentum_step\n",
-    "ex08": "from nst_teach.transfer import style_transfer_by_hand\n",
-}
+EXERCISES = grading.exercises()
+CATALOGUE = {e: spec.mistakes for e, spec in EXERCISES.items()}
+SOLUTIONS = {e: (SOLUTIONS_DIR / spec.file).read_text() for e, spec in EXERCISES.items()}  # written by hand
 MARK = {e: getattr(pytest.mark, e) for e in EXERCISES}
 
 
@@ -42,6 +34,12 @@ def write_solutions(folder, overrides=None):
     for exercise, spec in EXERCISES.items():
         (folder / spec.file).write_text(SOLUTIONS[exercise] + (overrides or {}).get(exercise, ""))
     return folder
+
+
+def write_one(folder, exercise, source):
+    """Every solution, then ``source`` as the student's file of ``exercise`` (ex08 imports the others)."""
+    write_solutions(folder)
+    (folder / EXERCISES[exercise].file).write_text(source)
 
 
 def wrong_source(exercise, module, key):
@@ -73,7 +71,7 @@ def test_untouched_templates_score_zero_and_say_not_attempted(tmp_path, inputs):
 
 def test_templates_keep_the_spec_and_the_fixed_todo_lines():
     for spec in EXERCISES.values():
-        text = (Path(grading.__file__).parent / "exercises" / spec.file).read_text()
+        text = (grading.folder.templates_folder() / spec.file).read_text()
         n = spec.number
         for function in spec.functions:
             assert f"def {function}(" in text
@@ -89,8 +87,8 @@ def test_reference_solution_gets_full_points(exercise, solutions, inputs):
 
 
 # ----------------------------------------------------------------------------- the mistake catalogue
-CATALOGUE_CASES = [pytest.param(m.exercise, m.id, f"wrong_{m.exercise}", m.id, id=m.id, marks=MARK[m.exercise])
-                   for mistakes in CATALOGUE.values() for m in mistakes]
+CATALOGUE_CASES = [pytest.param(e, m.id, f"wrong_{e}", m.id, id=m.id, marks=MARK[e])
+                   for e, mistakes in CATALOGUE.items() for m in mistakes]
 
 
 def test_every_catalogue_mistake_has_a_handwritten_wrong_implementation():
@@ -108,7 +106,7 @@ def test_every_catalogue_mistake_has_a_handwritten_wrong_implementation():
 @pytest.mark.parametrize("exercise, mistake, module, key", CATALOGUE_CASES)
 def test_catalogue_mistake_is_named(exercise, mistake, module, key, tmp_path, inputs):
     """The wrong implementation loses the points of the check that names it, and the hint is shown."""
-    (tmp_path / EXERCISES[exercise].file).write_text(wrong_source(exercise, module, key))
+    write_one(tmp_path, exercise, wrong_source(exercise, module, key))
     record = grading.grade_here(tmp_path, exercise, inputs)
     named = [d for d in record.details if d["mistake"] == mistake]
     assert named and all(d["points"] == 0 for d in named), record.details
@@ -123,14 +121,14 @@ GENERIC_CASES = [
     ("ex04", "detached", "import torch\ndef content_loss(F, P):\n    return torch.tensor((0.5 * ((F - P) ** 2).sum()).item())\n"),
     ("ex04", "wrong_dtype", "def content_loss(F, P):\n    return 0.5 * ((F.double() - P.double()) ** 2).sum()\n"),
     ("ex04", "wrong_shape", "def content_loss(F, P):\n    return 0.5 * ((F - P) ** 2).sum().reshape(1)\n"),
-    ("ex06", "numpy_for_tensor", "from nst_teach.losses import tv_loss as _tv\ndef tv_loss(x):\n    return _tv(x).detach().numpy()\n"),
-    ("ex06", "returns_none", "def tv_loss(x):\n    total = ((x[..., 1:, :] - x[..., :-1, :]) ** 2).sum()\n"),
+    ("ex07", "numpy_for_tensor", "_tv = tv_loss\ndef tv_loss(x):\n    return _tv(x).detach().numpy()\n"),
+    ("ex07", "returns_none", "def tv_loss(x):\n    total = ((x[..., 1:, :] - x[..., :-1, :]) ** 2).sum()\n"),
     ("ex03", "tensor_for_numpy", "import torch\ndef gram_matrix(F):\n    F = torch.from_numpy(F)\n    return F @ F.T\n"),
     ("ex03", "in_place", "def covariance_matrix(F):\n    F -= F.mean(axis=1, keepdims=True)\n"
                          "    return F @ F.T / (F.shape[1] - 1)\n"),
-    ("ex07", "in_place", "def momentum_step(x, grad, velocity, lr, momentum=0.9):\n"
+    ("ex06", "in_place", "def momentum_step(x, grad, velocity, lr, momentum=0.9):\n"
                          "    velocity.mul_(momentum).add_(grad)\n    return x - lr * velocity, velocity\n"),
-    ("ex02", "detached", "import torch\nfrom nst_teach.features import extract_features as _ef\n"
+    ("ex02", "detached", "import torch\n_ef = extract_features\n"
                          "def extract_features(model, x, layers):\n    with torch.no_grad():\n        return _ef(model, x, layers)\n"),
     ("ex04", "numpy_for_tensor", "import numpy as np\ndef content_loss(F, P):\n"
                                  "    return 0.5 * np.sum((F.detach().numpy() - P.detach().numpy()) ** 2)\n"),  # np.float32
@@ -141,7 +139,7 @@ GENERIC_CASES = [
 
 @pytest.mark.parametrize("exercise, mistake, source", [pytest.param(*c, id=f"{c[0]}-{c[1]}", marks=MARK[c[0]]) for c in GENERIC_CASES])
 def test_generic_mistake_is_named(exercise, mistake, source, tmp_path, inputs):
-    (tmp_path / EXERCISES[exercise].file).write_text(SOLUTIONS[exercise] + source)
+    write_one(tmp_path, exercise, SOLUTIONS[exercise] + source)
     record = grading.grade_here(tmp_path, exercise, inputs)
     named = [d for d in record.details if d["mistake"] == mistake]
     assert named and all(d["points"] == 0 for d in named), record.details
@@ -152,7 +150,7 @@ def test_generic_mistake_is_named(exercise, mistake, source, tmp_path, inputs):
 
 @pytest.mark.ex03
 def test_lecture_numbers_are_what_the_checks_expect():
-    from nst_teach import checks
+    from nst_teach.grading import ex03_gram as checks
 
     assert (checks.LECTURE_F @ checks.LECTURE_F.T == checks.LECTURE_GRAM).all()  # the lecture's 761, 331, 145
     F = checks.lecture_cov_features()
@@ -162,12 +160,12 @@ def test_lecture_numbers_are_what_the_checks_expect():
     assert np.allclose(np.corrcoef(F), checks.LECTURE_CORR, atol=0.011)  # the lecture rounds .677 down to .67
 
 
-@pytest.mark.ex07
+@pytest.mark.ex06
 def test_partly_attempted_exercise_fails_with_the_missing_function_named(tmp_path, inputs):
-    source = SOLUTIONS["ex07"] + "def adam_step(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):\n" \
-                                 "    raise NotImplementedError('Exercise 7: not attempted yet')\n"
-    (tmp_path / "ex07_gradient_descent.py").write_text(source)
-    record = grading.grade_here(tmp_path, "ex07", inputs)
+    source = SOLUTIONS["ex06"] + "def adam_step(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):\n" \
+                                 "    raise NotImplementedError('Exercise 6: not attempted yet')\n"
+    (tmp_path / "ex06_gradient_descent.py").write_text(source)
+    record = grading.grade_here(tmp_path, "ex06", inputs)
     adam = [d for d in record.details if "adam" in d["check"]]
     assert record.status == "fail" and record.points == record.max_points - sum(d["max_points"] for d in adam) - 1
     assert all(d["status"] == "not attempted" for d in adam)
@@ -183,32 +181,32 @@ def test_a_loss_of_shape_1_gets_the_shape_hint_but_the_right_gradient(tmp_path, 
     assert details["hand example"]["mistake"] == "wrong_shape" and "(1,) instead of ()" in details["hand example"]["message"]
 
 
-@pytest.mark.ex07
+@pytest.mark.ex06
 def test_adam_step_returning_a_tuple_state_is_told_to_return_an_adam_state(tmp_path, inputs):
-    source = SOLUTIONS["ex07"] + ("from nst_teach.optim import adam_step as _adam\n"
+    source = SOLUTIONS["ex06"] + ("_adam = adam_step\n"
                                   "def adam_step(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):\n"
                                   "    x, new = _adam(x, grad, state, lr, betas, eps)\n    return x, (new.m, new.s, new.t)\n")
-    (tmp_path / "ex07_gradient_descent.py").write_text(source)
-    record = grading.grade_here(tmp_path, "ex07", inputs)
+    (tmp_path / "ex06_gradient_descent.py").write_text(source)
+    record = grading.grade_here(tmp_path, "ex06", inputs)
     adam = [d for d in record.details if d["check"].startswith("adam_step")]
     assert record.status == "fail" and all(d["status"] == "fail" and d["mistake"] == "wrong_type" for d in adam), adam
     assert "returns (x, tuple) instead of (x, AdamState): return (x, AdamState(m, s, t))" in adam[0]["message"]
 
 
-@pytest.mark.ex06
+@pytest.mark.ex07
 def test_a_crash_on_one_input_names_that_input(tmp_path, inputs):
-    (tmp_path / "ex06_tv_loss.py").write_text("def tv_loss(x):\n    dh = x[:, :, 1:, :] - x[:, :, :-1, :]\n"
+    (tmp_path / "ex07_tv_loss.py").write_text("def tv_loss(x):\n    dh = x[:, :, 1:, :] - x[:, :, :-1, :]\n"
                                               "    dw = x[:, :, :, 1:] - x[:, :, :, :-1]\n    return (dh**2).sum() + (dw**2).sum()\n")
-    record = grading.grade_here(tmp_path, "ex06", inputs)
+    record = grading.grade_here(tmp_path, "ex07", inputs)
     values = next(d for d in record.details if d["check"] == "random images and a photo")
     assert record.status == "error" and values["status"] == "error"
-    assert values["message"].startswith("tv_loss(x) for x of shape (3, 4, 6): raised IndexError at ex06_tv_loss.py line 2")
+    assert values["message"].startswith("tv_loss(x) for x of shape (3, 4, 6): raised IndexError at ex07_tv_loss.py line 2")
 
 
 def test_value_hints_are_one_line_say_how_far_off_and_which_side_has_nan():
     import numpy as np
 
-    from nst_teach.checks import difference
+    from nst_teach.grading.compare import difference
 
     _, message = difference(2 * np.eye(3), np.eye(3), 1e-6, 1e-9)
     assert "\n" not in message and "expected [[1. 0. 0.] [0. 1. 0.] [0. 0. 1.]]" in message
@@ -226,11 +224,11 @@ def test_value_hints_are_one_line_say_how_far_off_and_which_side_has_nan():
 
 
 def _student_ex08(style_features):
-    """An ex08 written from the template, built on the student's own ex01, ex02, ex04, ex05, ex07."""
+    """An ex08 written from the template, built on the student's own ex01, ex02, ex04, ex05, ex06."""
     return (
         "import torch\nfrom ex01_preprocess import preprocess\nfrom ex02_features import extract_features\n"
         "from ex04_content_loss import content_loss\nfrom ex05_style_loss import style_loss\n"
-        "from ex07_gradient_descent import AdamState, adam_step\nfrom nst_teach.gram import gram_matrix\n"
+        "from ex06_gradient_descent import AdamState, adam_step\nfrom nst_teach.gram import gram_matrix\n"
         "def style_transfer_by_hand(model, content, style, *, steps, lr, content_weight, style_weight, content_layer,\n"
         "                           style_layers):\n"
         "    with torch.no_grad():\n"
@@ -282,8 +280,9 @@ def test_ex08_names_the_earlier_exercise_at_fault_or_lists_the_ones_it_uses(tmp_
     # ex08 itself wrong (no clamp) on the student's own, correct ex04: the hint, plus what ex08 relies on.
     own_ex04 = "def content_loss(F, P):\n    return 0.5 * ((F - P) ** 2).sum()\n"
     write_solutions(tmp_path / "b", {"ex04": own_ex04, "ex08": good.replace("        x = x.clamp(0, 1)\n", "")})
-    ex08 = grading.grade_here(tmp_path / "b", "ex08", inputs)  # SOLUTIONS' ex01 defines its own functions too
-    assert "x = x.clamp(0, 1)" in ex08.message and ex08.message.endswith("(ex08 uses your ex01, ex04: check those pass first)")
+    ex08 = grading.grade_here(tmp_path / "b", "ex08", inputs)
+    assert "x = x.clamp(0, 1)" in ex08.message
+    assert ex08.message.endswith("(ex08 uses your ex01, ex02, ex04, ex05, ex06: check those pass first)")
 
 
 @pytest.mark.ex08
@@ -299,19 +298,19 @@ def test_exercise_8_names_the_unattempted_piece_it_uses(tmp_path, inputs):
 
 def test_missing_function_and_syntax_error_are_reported(tmp_path, inputs):
     (tmp_path / "ex04_content_loss.py").write_text("def content_los(F, P):\n    return 0\n")
-    (tmp_path / "ex06_tv_loss.py").write_text("def tv_loss(x):\n    return (x\n")
+    (tmp_path / "ex07_tv_loss.py").write_text("def tv_loss(x):\n    return (x\n")
     record = grading.grade_here(tmp_path, "ex04", inputs)
     assert record.status == "error" and "has no function content_loss" in record.message
-    record = grading.grade_here(tmp_path, "ex06", inputs)
-    assert record.status == "error" and "SyntaxError at ex06_tv_loss.py line" in record.message
+    record = grading.grade_here(tmp_path, "ex07", inputs)
+    assert record.status == "error" and "SyntaxError at ex07_tv_loss.py line" in record.message
 
 
 # ----------------------------------------------------------------------------- the subprocess path
 def test_scratch_files_and_odd_characters_in_the_students_folder_do_not_stop_grading(tmp_path):
     write_solutions(tmp_path)
     (tmp_path / "random.py").write_text("x = 1\n")  # would shadow the standard module while torch is imported
-    (tmp_path / "ex06_tv_loss.py").write_text(SOLUTIONS["ex06"] + "print('\\ud800')\n")  # a lone surrogate
-    records = grading.grade(["ex04", "ex06"], tmp_path, timeout=30)
+    (tmp_path / "ex07_tv_loss.py").write_text(SOLUTIONS["ex07"] + "print('\\ud800')\n")  # a lone surrogate
+    records = grading.grade(["ex04", "ex07"], tmp_path, timeout=30)
     assert [(r.status, r.points) for r in records] == [("pass", 4), ("pass", 4)], records
     assert records[1].output == "\\ud800\n"  # escaped: the record can be written as UTF-8
 
@@ -323,24 +322,26 @@ FAULTY = {
                     "covariance_matrix = correlation_matrix = gram_matrix\n",
     "ex04_content_loss.py": "def content_loss(F, P):\n    return 'a loss'\n",
     "ex05_style_loss.py": "import os\ndef style_layer_loss(F, A):\n    os._exit(3)\nstyle_loss = style_layer_loss\n",
-    "ex06_tv_loss.py": "from nst_teach.losses import tv_loss as _tv\n"
-                       "def tv_loss(x):\n    print('x' * 1_000_000)\n    return _tv(x)\n",
+    "ex07_tv_loss.py": SOLUTIONS["ex07"].replace("def tv_loss(x):\n", "def tv_loss(x):\n    print('x' * 1_000_000)\n"),
+    "ex02_features.py": "from nst_teach.features import extract_features\n",  # the reference: refused
 }
 
 
 def test_raising_hanging_crashing_wrong_type_and_chatty_code_is_reported(tmp_path):
     for name, source in FAULTY.items():
         (tmp_path / name).write_text(source)
-    records = {r.exercise: r for r in grading.grade(["ex01", "ex03", "ex04", "ex05", "ex06"], tmp_path, timeout=3)}
+    records = {r.exercise: r for r in grading.grade(["ex01", "ex02", "ex03", "ex04", "ex05", "ex07"], tmp_path, timeout=3)}
     assert records["ex01"].status == "error"
     assert records["ex01"].message == ("preprocess(orange pixel RGB (1, 0.5, 0)): raised ZeroDivisionError at "
                                        "ex01_preprocess.py line 3: division by zero")  # which input, then where
     assert records["ex03"].status == "timeout" and records["ex03"].message.startswith("timed out after 3 s")
     assert records["ex04"].status == "fail" and "returns a str where a torch tensor is expected" in records["ex04"].message
     assert records["ex05"].status == "error" and "ended the grading process (exit code 3)" in records["ex05"].message
-    assert records["ex06"].status == "pass" and records["ex06"].points == records["ex06"].max_points
-    assert len(records["ex06"].output) < 3000 and "characters in all]" in records["ex06"].output
-    assert all(r.points == 0 for e, r in records.items() if e != "ex06")
+    assert records["ex02"].message == ("extract_features calls the library's reference "
+                                       "nst_teach.features.extract_features: write it yourself")
+    assert records["ex07"].status == "pass" and records["ex07"].points == records["ex07"].max_points
+    assert len(records["ex07"].output) < 3000 and "characters in all]" in records["ex07"].output
+    assert all(r.points == 0 for e, r in records.items() if e != "ex07")
     assert not (tmp_path / "__pycache__").exists()  # nothing written into the student's folder
 
 
@@ -356,10 +357,10 @@ def test_class_folder_gives_one_record_per_student_and_exercise(tmp_path, capsys
     write_solutions(tmp_path / "class" / "alice")
     grading.init_exercises(tmp_path / "class" / "bob")
     (tmp_path / "class" / "notes").mkdir()  # a folder without exercises is not a student
-    assert grading.run_grade_command(["ex04", "6"], tmp_path / "class", as_json=True) == 1
+    assert grading.run_grade_command(["ex04", "7"], tmp_path / "class", as_json=True) == 1
     records = json.loads(capsys.readouterr().out)
     assert [(r["student"], r["exercise"], r["status"]) for r in records] == [
-        ("alice", "ex04", "pass"), ("alice", "ex06", "pass"), ("bob", "ex04", "not attempted"), ("bob", "ex06", "not attempted")]
+        ("alice", "ex04", "pass"), ("alice", "ex07", "pass"), ("bob", "ex04", "not attempted"), ("bob", "ex07", "not attempted")]
     assert set(records[0]) == {"exercise", "points", "max_points", "status", "message", "details", "output", "student",
                                "directory", "seconds"}
     assert set(records[0]["details"][0]) == {"check", "points", "max_points", "passed", "status", "message", "mistake"}
@@ -385,31 +386,24 @@ def test_format_table_lists_each_exercise_and_the_total():
 
 
 @pytest.mark.ex04
-def test_check_uses_the_grading_path_and_prints_the_verdict(solutions, capsys):
-    record = grading.check("ex04", directory=solutions)
-    assert isinstance(record, grading.Record) and record.status == "pass"
+def test_check_uses_the_grading_path_shows_the_verdict_and_returns_none(solutions, capsys):
+    assert grading.check("ex04", directory=solutions) is None  # a notebook cell shows no Record repr
     assert capsys.readouterr().out.startswith("ex04 (content loss): 4/4 — pass")
-    assert "ex04: 4/4" in grading._record_html(record) and "✓ hand example" in grading._record_html(record)
+    record = grading.check("ex04", directory=solutions, record=True)
+    assert isinstance(record, grading.Record) and record.status == "pass"
+    assert "ex04: 4/4" in grading.record_html(record) and "✓ hand example" in grading.record_html(record)
 
 
-def test_check_refuses_a_class_folder_before_grading_anyone(tmp_path, monkeypatch):
+def test_check_refuses_a_class_folder_before_grading_anyone(tmp_path, monkeypatch, capsys):
     write_solutions(tmp_path / "alice")
     write_solutions(tmp_path / "bob")
-    monkeypatch.setattr(grading, "_grade_folder", lambda *args: pytest.fail("graded a student"))
-    with pytest.raises(NSTError, match="several students"):
-        grading.check("ex04", directory=tmp_path)
-
-
-def test_default_directory_is_here_or_exercises(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert grading.resolve_directory(None) == tmp_path
-    grading.init_exercises(tmp_path / "exercises")
-    assert grading.resolve_directory(None) == tmp_path / "exercises"
-    assert grading.resolve_directory(".") == tmp_path / "exercises"
+    monkeypatch.setattr(grading.runner, "_grade_folder", lambda *args: pytest.fail("graded a student"))
+    assert grading.check("ex04", directory=tmp_path) is None
+    assert capsys.readouterr().out == "error: that folder holds several students' folders: give one of them as directory=…\n"
 
 
 def test_exercise_names_are_normalised():
-    assert grading.exercise_ids(["ex3", "4", 5, "ex06_tv_loss.py", "ex03"]) == ["ex03", "ex04", "ex05", "ex06"]
+    assert grading.exercise_ids(["ex3", "4", 5, "ex07_tv_loss.py", "ex03"]) == ["ex03", "ex04", "ex05", "ex07"]
     assert grading.exercise_ids(None) == [f"ex0{i}" for i in range(1, 9)]
     with pytest.raises(NSTError, match="unknown exercise"):
         grading.exercise_ids(["ex10"])
@@ -438,3 +432,132 @@ def test_init_rejects_a_file(tmp_path, capsys):
         grading.init_exercises(path)
     assert grading.run_init_command(path) == 2
     assert path.read_text() == "x"
+
+
+# ----------------------------------------------------------------------------- the folder, from a notebook
+def test_folder_is_explicit_then_environment_then_here_then_exercises_then_parent(tmp_path, monkeypatch):
+    monkeypatch.delenv("NST_TEACH_EXERCISES", raising=False)
+    lessons = tmp_path / "repo" / "lessons"
+    lessons.mkdir(parents=True)
+    monkeypatch.chdir(lessons)
+    assert grading.find_folder() is None
+    with pytest.raises(NSTError, match="no exercise files here, in ./exercises or in ../exercises"):
+        grading.resolve_directory()
+    (tmp_path / "repo" / "exercises").mkdir()
+    assert grading.find_folder() == tmp_path / "repo" / "exercises"  # a notebook kernel in lessons/
+    (lessons / "exercises").mkdir()
+    assert grading.find_folder() == lessons / "exercises"
+    grading.init_exercises(lessons)
+    assert grading.find_folder() == lessons  # "." holds exercise files
+    monkeypatch.setenv("NST_TEACH_EXERCISES", str(tmp_path / "mine"))
+    assert grading.find_folder() == tmp_path / "mine"
+    with pytest.raises(NSTError, match=r"folder not found: .*mine \(from \$NST_TEACH_EXERCISES\)"):
+        grading.resolve_directory()
+    assert grading.find_folder(tmp_path / "given") == tmp_path / "given"
+
+
+def test_check_without_an_exercise_folder_says_to_run_start_exercises(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("NST_TEACH_EXERCISES", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert grading.check("ex03") is None
+    assert capsys.readouterr().out == ("no exercise files found: run `from nst_teach.grading import start_exercises; "
+                                       "start_exercises()` to create them\n")
+    assert grading.check("ex3O") is None  # a typo: one line, before looking for a folder
+    assert capsys.readouterr().out == "error: unknown exercise 'ex3O': use ex01 … ex08 (e.g. nst-teach grade ex03)\n"
+
+
+def test_start_exercises_makes_the_folder_never_overwrites_and_check_then_finds_it(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("NST_TEACH_EXERCISES", raising=False)
+    monkeypatch.chdir(tmp_path)
+    folder = grading.start_exercises()
+    assert folder == tmp_path / "exercises" and len(list(folder.glob("ex0*.py"))) == len(EXERCISES)
+    assert capsys.readouterr().out.startswith(f"{folder}: wrote {len(EXERCISES)} exercise files\nnext: ")
+    (folder / "ex04_content_loss.py").write_text(SOLUTIONS["ex04"])
+    assert grading.start_exercises() == folder
+    assert (folder / "ex04_content_loss.py").read_text() == SOLUTIONS["ex04"]
+    assert f"wrote 0 exercise files, kept the {len(EXERCISES)} already there" in capsys.readouterr().out
+    assert grading.check("ex04", record=True).status == "pass"
+    # A notebook in a clone's lessons/ uses the repository's exercises/ (../exercises).
+    (tmp_path / "lessons").mkdir()
+    monkeypatch.chdir(tmp_path / "lessons")
+    assert grading.start_exercises() == folder and not (tmp_path / "lessons" / "exercises").exists()
+
+
+# ----------------------------------------------------------------------------- the referee
+CHEATS = {
+    "import": "from nst_teach.losses import tv_loss\n",
+    "package attribute": "import nst_teach as nt\ntv_loss = nt.tv_loss\n",
+    "star import": "from nst_teach.losses import *\n",
+    "importlib": "import importlib\ntv_loss = importlib.import_module('nst_teach.losses').tv_loss\n",
+    "thin wrapper": "import nst_teach as nt\ndef tv_loss(x):\n    return nt.tv_loss(x)\n",
+    "wrapper of another module's copy": "from nst_teach import transfer, losses\n"
+                                        "def tv_loss(x):\n    return getattr(losses, 'tv_loss')(x)\n",
+}
+
+
+@pytest.mark.ex07
+@pytest.mark.parametrize("source", CHEATS.values(), ids=list(CHEATS))
+def test_the_reference_itself_or_a_wrapper_of_it_scores_0(source, tmp_path, inputs):
+    import nst_teach.losses
+
+    original = nst_teach.losses.tv_loss
+    (tmp_path / "ex07_tv_loss.py").write_text(source)
+    record = grading.grade_here(tmp_path, "ex07", inputs)
+    assert (record.points, record.status) == (0, "fail"), record.details
+    assert record.message == "tv_loss calls the library's reference nst_teach.losses.tv_loss: write it yourself"
+    assert all(d["mistake"] == "reference" for d in record.details)
+    assert nst_teach.losses.tv_loss is original and nst_teach.tv_loss is original  # the stand-ins are gone
+
+
+@pytest.mark.ex05
+def test_only_the_function_that_uses_the_reference_loses_its_points(tmp_path, inputs):
+    own_style_loss = SOLUTIONS["ex05"][SOLUTIONS["ex05"].index("def style_loss"):]
+    write_one(tmp_path, "ex05", "from nst_teach.losses import style_layer_loss\n" + own_style_loss)
+    details = {d["check"]: d for d in grading.grade_here(tmp_path, "ex05", inputs).details}
+    assert details["style_loss: layer weights"]["passed"]  # the grader's own swap to the reference is not the student's
+    assert all(d["points"] == 0 and d["message"].startswith("style_layer_loss calls the library's reference "
+                                                            "nst_teach.losses.style_layer_loss")
+               for name, d in details.items() if name != "style_loss: layer weights")
+
+
+@pytest.mark.ex08
+def test_ex08_may_use_library_helpers_but_not_the_reference_loop(tmp_path, inputs):
+    helpers = SOLUTIONS["ex08"].replace("from ex04_content_loss import content_loss\n",
+                                        "from nst_teach.losses import content_loss\n")
+    write_one(tmp_path, "ex08", helpers)
+    record = grading.grade_here(tmp_path, "ex08", inputs)
+    assert (record.status, record.points) == ("pass", record.max_points), record.details
+    write_one(tmp_path, "ex08", "import nst_teach.transfer as t\n"
+                                "def style_transfer_by_hand(*args, **kwargs):\n    return t.style_transfer_by_hand(*args, **kwargs)\n")
+    record = grading.grade_here(tmp_path, "ex08", inputs)
+    assert record.points == 0 and "the library's reference nst_teach.transfer.style_transfer_by_hand" in record.message
+
+
+# ----------------------------------------------------------------------------- one source for the templates
+def test_the_wheel_ships_the_top_level_exercises_as_the_templates(tmp_path):
+    """A wheel built from this tree holds exercises/ as nst_teach/exercises, and the installed grader uses them."""
+    import os
+    import shutil
+    import subprocess
+    import zipfile
+
+    root = Path(__file__).parents[1]
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(root / name, tree / name)
+    for name in ("nst_teach", "exercises"):
+        shutil.copytree(root / name, tree / name, ignore=shutil.ignore_patterns("__pycache__"))
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(tmp_path / "whl"),
+                    str(tree)], check=True, capture_output=True)
+    (wheel,) = (tmp_path / "whl").glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        archive.extractall(tmp_path / "site")
+    templates = sorted((root / "exercises").glob("ex*.py"))
+    assert [p.name for p in templates] == [spec.file for spec in EXERCISES.values()]
+    for template in templates:
+        assert (tmp_path / "site" / "nst_teach" / "exercises" / template.name).read_text() == template.read_text()
+    script = "from nst_teach.grading import folder; print(folder.templates_folder())"
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(tmp_path / "site")}).stdout
+    assert Path(out.strip()) == tmp_path / "site" / "nst_teach" / "exercises"

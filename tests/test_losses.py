@@ -173,7 +173,7 @@ def test_style_layer_loss_errors():
 # ----------------------------------------------------------------------------- total variation
 
 
-@pytest.mark.ex06
+@pytest.mark.ex07
 @pytest.mark.parametrize("shape", [(1, 3, 4, 5), (2, 1, 3, 3), (1, 3, 1, 4)])
 def test_tv_loss_by_loops(shape):
     x = randn(*shape, seed=36)
@@ -191,7 +191,7 @@ def test_tv_loss_by_loops(shape):
     assert tv_loss(x).item() == pytest.approx(expected, rel=1e-12)
 
 
-@pytest.mark.ex06
+@pytest.mark.ex07
 def test_tv_loss_zero_for_constant_and_known_for_stripes():
     assert tv_loss(torch.full((1, 3, 5, 5), 0.7)).item() == 0.0
     # Vertical stripes 0,1,0,1 on a 4×4 single-channel image: 3 jumps of 1 per row × 4 rows = 12.
@@ -199,7 +199,7 @@ def test_tv_loss_zero_for_constant_and_known_for_stripes():
     assert tv_loss(stripes).item() == pytest.approx(12.0)
 
 
-@pytest.mark.ex06
+@pytest.mark.ex07
 def test_tv_loss_gradcheck():
     x = randn(1, 2, 3, 3, seed=37, requires_grad=True)
     assert torch.autograd.gradcheck(tv_loss, (x,))

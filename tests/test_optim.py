@@ -17,7 +17,7 @@ from nst_teach.optim import (
     momentum_step,
 )
 
-pytestmark = pytest.mark.ex07
+pytestmark = pytest.mark.ex06
 STEPS = 20
 
 

@@ -1,4 +1,4 @@
-"""Exercise 8 — style transfer, assembled from your own pieces of exercises 1, 2, 4, 5 and 7.
+"""Exercise 8 — style transfer, assembled from your own pieces of exercises 1, 2, 4, 5 and 6.
 
     1. P = features of the content image at ``content_layer``; A^l = Gram matrices of the style
        image's features at each style layer (computed once, with no gradient: torch.no_grad()).
@@ -22,7 +22,7 @@ from ex01_preprocess import preprocess
 from ex02_features import extract_features
 from ex04_content_loss import content_loss
 from ex05_style_loss import style_loss
-from ex07_gradient_descent import AdamState, adam_step
+from ex06_gradient_descent import AdamState, adam_step
 
 from nst_teach.gram import gram_matrix  # torch Gram of [N, H, W] features → [N, N] (your exercise 3 is numpy)
 

@@ -1,4 +1,4 @@
-"""Exercise 6 — the total variation loss: a penalty on pixel-level noise.
+"""Exercise 7 — the total variation loss: a penalty on pixel-level noise.
 
     L_tv = Σ_ij (x_{i+1,j} − x_ij)² + Σ_ij (x_{i,j+1} − x_ij)²
 
@@ -9,7 +9,7 @@ working, and do not modify x.
 
 Reference: `nst_teach.losses.tv_loss`.
 
-Check your work:  nst-teach grade ex06   (or in a notebook: check("ex06"))
+Check your work:  nst-teach grade ex07   (or in a notebook: check("ex07"))
 """
 
 import torch
@@ -21,5 +21,5 @@ def tv_loss(x):
     x: image [B, C, H, W] or [C, H, W] (any scale); index with `...` so both work. Returns a scalar
     tensor. Hint: x[..., 1:, :] − x[..., :-1, :] are the vertical differences, (…, H−1, W).
     """
-    # TODO: Exercise 6 — implement this.
-    raise NotImplementedError("Exercise 6: not attempted yet")
+    # TODO: Exercise 7 — implement this.
+    raise NotImplementedError("Exercise 7: not attempted yet")

@@ -1,4 +1,4 @@
-"""Exercise 7 — moving the pixels downhill: gradient descent, momentum and Adam by hand.
+"""Exercise 6 — moving the pixels downhill: gradient descent, momentum and Adam by hand.
 
     gradient descent:  x ← x − η ∇x L
     momentum:          v ← μ v + ∇x L;        x ← x − η v           (torch.optim.SGD's form)
@@ -10,7 +10,7 @@ the state it was given.
 
 Reference: `nst_teach.optim` (same names and signatures).
 
-Check your work:  nst-teach grade ex07   (or in a notebook: check("ex07"))
+Check your work:  nst-teach grade ex06   (or in a notebook: check("ex06"))
 """
 
 import torch
@@ -20,8 +20,8 @@ from nst_teach.optim import AdamState  # AdamState(m, s, t); AdamState.zeros_lik
 
 def gradient_descent_step(x, grad, lr):
     """x_new = x − lr · grad  (one step downhill; returns a new tensor)."""
-    # TODO: Exercise 7 — implement this.
-    raise NotImplementedError("Exercise 7: not attempted yet")
+    # TODO: Exercise 6 — implement this.
+    raise NotImplementedError("Exercise 6: not attempted yet")
 
 
 def gradient_descent(loss_fn, x0, lr, steps):
@@ -31,14 +31,14 @@ def gradient_descent(loss_fn, x0, lr, steps):
     x.requires_grad_(True); loss = loss_fn(x); (grad,) = torch.autograd.grad(loss, x), and record
     loss.item() *before* the step, so losses[0] is the loss of x0.
     """
-    # TODO: Exercise 7 — implement this.
-    raise NotImplementedError("Exercise 7: not attempted yet")
+    # TODO: Exercise 6 — implement this.
+    raise NotImplementedError("Exercise 6: not attempted yet")
 
 
 def momentum_step(x, grad, velocity, lr, momentum=0.9):
     """v_new = μ v + grad;  x_new = x − lr · v_new.  Returns (x_new, v_new). Start with v = 0."""
-    # TODO: Exercise 7 — implement this.
-    raise NotImplementedError("Exercise 7: not attempted yet")
+    # TODO: Exercise 6 — implement this.
+    raise NotImplementedError("Exercise 6: not attempted yet")
 
 
 def adam_step(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):
@@ -48,5 +48,5 @@ def adam_step(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):
     bias-corrected with t = state.t + 1: m and s start at 0, so early on they underestimate the
     true averages, and dividing by (1 − βᵗ) removes that bias.
     """
-    # TODO: Exercise 7 — implement this.
-    raise NotImplementedError("Exercise 7: not attempted yet")
+    # TODO: Exercise 6 — implement this.
+    raise NotImplementedError("Exercise 6: not attempted yet")

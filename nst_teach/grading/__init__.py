@@ -1,0 +1,34 @@
+"""Graded exercises: copy the templates, let the student fill them in, grade them and name the mistake.
+
+Student:     edit exercises/ex03_gram.py (a clone), or first `nst-teach exercises init exercises/`
+             (in a notebook: start_exercises()); then `nst-teach grade ex03` or, in a notebook, check("ex03")
+Instructor:  nst-teach grade --dir submissions/ --json > gradebook.json
+             (submissions/ holds one folder per student, each with the ex*.py files)
+
+The parts, one module each:
+
+    folder.py    the student's folder: where it is (find_folder), copying templates into it
+    runner.py    each folder graded in its own process, with a time limit and captured output
+    referee.py   a student function that is, or calls, the library's reference scores 0
+    compare.py   the comparison engine: student vs reference on the same inputs, naming the mistake
+    inputs.py    the seeded inputs and VGG-19 features the checks share
+    report.py    the table, the notebook verdict, JSON
+    notebook.py  check(); commands.py: `nst-teach grade` and `nst-teach exercises init`
+    spec.py      what an exercise is, and the registry that discovers the exercise modules
+    exNN_*.py    one per exercise: its checks and its named mistakes together
+
+The exercise modules (and the checks' inputs) load when grading starts, not when this package is imported.
+"""
+
+from .commands import run_grade_command, run_init_command
+from .folder import find_folder, init_exercises, resolve_directory, start_exercises, student_folders
+from .notebook import check
+from .report import format_record, format_table, record_html, show
+from .runner import DEFAULT_TIMEOUT, Record, grade, grade_here
+from .spec import exercise_ids, exercises
+
+__all__ = [
+    "check", "start_exercises", "grade", "grade_here", "init_exercises", "find_folder", "resolve_directory",
+    "student_folders", "exercise_ids", "exercises", "Record", "DEFAULT_TIMEOUT", "format_table", "format_record",
+    "record_html", "show", "run_grade_command", "run_init_command",
+]

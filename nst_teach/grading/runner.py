@@ -1,0 +1,293 @@
+"""The runner: each student's code in its own process, with a time limit, its output captured.
+
+Each graded folder gets one fresh Python process (``python -m nst_teach.grading --worker …``, started
+in an empty temporary folder) that imports torch, then puts the student's folder first on ``sys.path``
+(so a scratch file such as random.py there cannot shadow the standard library while torch loads),
+imports the exercise files and runs each exercise's checks on them (`grade_here`). Student code
+therefore never runs in the caller's process: an infinite loop, a crash, ``sys.exit()`` or a megabyte
+of prints cannot take the grader down, and nothing leaks from one student's folder into another's.
+The worker reports each exercise as it starts and finishes; the parent kills it when one exercise
+exceeds ``timeout`` seconds, records "timeout" for that exercise, and starts a new worker for the rest.
+While an exercise runs, a `Referee` makes sure the student's functions are not the library's own.
+"""
+
+import importlib
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from ..errors import NSTError
+from .folder import resolve_directory, student_folders
+from .spec import exercise_ids
+from .spec import exercises as registry
+
+DEFAULT_TIMEOUT = 120.0  # seconds per exercise (the CLI's --timeout default too); the reference solutions take < 2 s each
+STARTUP_TIMEOUT = 180.0  # seconds for the worker to import torch before its first exercise
+OUTPUT_LIMIT = 2000  # characters of a student's printed output kept in a record
+
+
+@dataclass
+class Record:
+    """The grade of one exercise of one student folder. ``details``: one dict per check
+    (check, points, max_points, passed, message, mistake)."""
+
+    exercise: str
+    points: int
+    max_points: int
+    status: str  # "pass", "fail", "not attempted", "error" or "timeout"
+    message: str  # the hint of the first failing check ("" when everything passes)
+    details: list = field(default_factory=list)
+    output: str = ""  # what the student's code printed (truncated)
+    student: str = ""  # the folder's name
+    directory: str = ""
+    seconds: float = 0.0
+
+
+def grade(exercises=None, directory=None, timeout=DEFAULT_TIMEOUT):
+    """Grade the exercises (default: all) in ``directory`` (see `folder.resolve_directory`). Returns one
+    `Record` per exercise, or per student × exercise when ``directory`` holds students' folders."""
+    ids = exercise_ids(exercises)
+    if not (isinstance(timeout, (int, float)) and timeout > 0):
+        raise NSTError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    from tqdm import tqdm
+
+    records, folders = [], student_folders(resolve_directory(directory))
+    # A class takes a few seconds per student: show progress (on a terminal only, and only for a class).
+    for folder in tqdm(folders, desc="grading", unit="student", disable=None if len(folders) > 1 else True, leave=False):
+        records += _grade_folder(folder.resolve(), ids, timeout)
+    return records
+
+
+def _grade_folder(folder, ids, timeout):
+    """Run the worker on one folder; on a timeout or crash, record it and restart for the rest."""
+    records, pending = {}, list(ids)
+    while pending:
+        with tempfile.TemporaryDirectory(prefix="nst-grade-") as tmp:
+            log, errors = Path(tmp) / "events.jsonl", Path(tmp) / "stderr.txt"
+            log.touch()
+            with open(errors, "w+b") as stderr:
+                command = [sys.executable, "-m", "nst_teach.grading", "--worker", str(log), str(folder), *pending]
+                env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1"}
+                # cwd: `-m` puts the working folder first on sys.path, before torch is imported.
+                process = subprocess.Popen(command, cwd=tmp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                           stderr=stderr, env=env)
+                lost, current = _watch(process, folder, log, records, pending, timeout)
+                stderr.seek(0)
+                tail = " ".join(stderr.read().decode("utf-8", "replace").strip().splitlines()[-3:])
+        if current is not None:  # the worker died while grading this exercise
+            why = (f"ended the grading process (exit code {process.returncode}) — does it call sys.exit(), "
+                   f"os._exit() or crash Python? {tail}")
+            records[current] = _record(folder, current, "error", why.strip())
+            pending.remove(current)
+        else:  # it died (or hung) before its first exercise: nothing would go better a second time
+            for exercise in lost:
+                why = f"the grading process did not start (exit code {process.returncode}): {tail}"
+                records[exercise] = _record(folder, exercise, "error", why.strip())
+                pending.remove(exercise)
+    return [records[e] for e in ids]
+
+
+def _watch(process, folder, log, records, pending, timeout):
+    """Follow the worker's event log until it exits or times out. Returns (exercises without a
+    record, the exercise running when the worker stopped)."""
+    offset, current, started, seen = 0, None, time.monotonic(), False
+    deadline = started + STARTUP_TIMEOUT
+    while True:
+        finished = process.poll() is not None
+        with open(log, "rb") as events:
+            events.seek(offset)
+            data = events.read()
+        complete = data[: data.rfind(b"\n") + 1]  # a line still being written waits for the next round
+        offset += len(complete)
+        for line in complete.decode("utf-8").splitlines():
+            event = json.loads(line)
+            if event["event"] == "start":
+                current, started, seen = event["exercise"], time.monotonic(), True
+            else:
+                record = Record(**event["record"])
+                records[record.exercise] = record
+                pending.remove(record.exercise)
+                current = None
+        if finished:
+            return list(pending), current
+        now = time.monotonic()
+        if current is not None and now - started > timeout:
+            process.kill()
+            process.wait()
+            records[current] = _record(folder, current, "timeout",
+                                       f"timed out after {timeout:g} s — is there an infinite loop?")
+            pending.remove(current)
+            return [], None
+        if not seen and now > deadline:
+            process.kill()
+            process.wait()
+            return list(pending), None
+        time.sleep(0.02)
+
+
+def _record(folder, exercise, status, message):
+    return Record(exercise, 0, registry()[exercise].max_points, status, message, student=folder.name, directory=str(folder))
+
+
+class _Capped(io.TextIOBase):
+    """A stdout replacement that keeps the first ``limit`` characters and counts the rest."""
+
+    def __init__(self, limit=OUTPUT_LIMIT):
+        self.limit, self.kept, self.total = limit, [], 0
+
+    def writable(self):
+        return True
+
+    def write(self, text):
+        room = self.limit - sum(len(t) for t in self.kept)
+        if room > 0:  # a lone surrogate ("\ud800") cannot be written as UTF-8: keep it escaped
+            self.kept.append(text[:room].encode("utf-8", "backslashreplace").decode("utf-8"))
+        self.total += len(text)
+        return len(text)
+
+    def text(self):
+        kept = "".join(self.kept)
+        return kept + (f"\n… [output truncated: {self.total:,} characters in all]" if self.total > len(kept) else "")
+
+
+def grade_here(folder, exercise, inputs=None):
+    """Grade one exercise in *this* process (no timeout, no isolation): what the worker runs.
+
+    Tests use it directly; everyone else goes through `grade`, which runs it in a fresh process.
+    """
+    from .inputs import Inputs
+
+    folder, spec, inputs = Path(folder).resolve(), registry()[exercise], inputs or Inputs()
+    if not (folder / spec.file).is_file():
+        return _record(folder, exercise, "not attempted", f"{spec.file} is missing: run `nst-teach exercises init {folder}`")
+    start, capture = time.perf_counter(), _Capped()
+    saved = sys.stdout, sys.stderr, list(sys.path)
+    sys.stdout = sys.stderr = capture
+    sys.path.insert(0, str(folder))
+    try:
+        details = _run_checks(folder, spec, inputs)
+    finally:
+        sys.stdout, sys.stderr = saved[0], saved[1]
+        sys.path[:] = saved[2]
+    points = sum(d["points"] for d in details)
+    failed = [d for d in details if not d["passed"]]
+    if not failed:
+        status = "pass"
+    elif all(d["status"] == "not attempted" for d in details):
+        status = "not attempted"
+    elif any(d["status"] == "error" for d in details):
+        status = "error"
+    else:
+        status = "fail"
+    message = failed[0]["message"] if failed else ""
+    return Record(exercise, points, spec.max_points, status, message, details, capture.text(), folder.name, str(folder),
+                  round(time.perf_counter() - start, 3))
+
+
+def _run_checks(folder, spec, inputs):
+    """Import the student's file with the referee's stand-ins in place, then run each check; a check
+    during which the student's code called the library's reference scores 0 (see `referee`)."""
+    from .referee import Referee
+
+    _forget_student_modules(folder)
+    importlib.invalidate_caches()
+    with Referee(spec.references) as referee:
+        try:
+            module = importlib.import_module(spec.file[:-3])
+            missing = [f for f in spec.functions if not callable(getattr(module, f, None))]
+            problem = f"{spec.file} has no function {', '.join(missing)}: keep the names of the template" if missing else None
+        except BaseException as err:  # SyntaxError, ImportError, or anything the file does when imported
+            problem = f"{spec.file} cannot be imported: {_describe(err, folder)}"
+        if problem:
+            return [_detail(check, "error", problem) for check in spec.checks]
+        for name in spec.functions:  # the student's own functions call each other through these too
+            setattr(module, name, referee.watch(name, getattr(module, name)))
+        details = []
+        for check in spec.checks:
+            referee.clear()
+            detail = _run_check(check, module, inputs, folder, spec.number)
+            cheat = referee.verdict()
+            details.append(_detail(check, "fail", cheat, "reference") if cheat else detail)
+        return details
+
+
+def _forget_student_modules(folder):
+    """Drop imported student modules (ex01_preprocess, …, and anything imported from ``folder``) from
+    sys.modules: another folder's or an older version, or imported before the referee was in place."""
+    for name, module in list(sys.modules.items()):
+        file = getattr(module, "__file__", None)
+        if re.fullmatch(r"ex\d\d_\w+", name) or (file and folder in Path(file).resolve().parents):
+            del sys.modules[name]
+
+
+def _run_check(check, module, inputs, folder, number):
+    from .compare import GENERIC, Failed, StudentError
+
+    try:
+        check.run(module, inputs)
+    except Failed as failure:
+        return _detail(check, "fail", failure.hint, failure.mistake)
+    except StudentError as err:  # the student's code raised on one of the check's inputs
+        return _detail(check, "error", f"{err}: {_describe(err.__cause__, folder)}")
+    except NotImplementedError as err:
+        other = re.search(r"Exercise (\d+)", str(err))
+        if other and int(other.group(1)) != number:
+            return _detail(check, "fail", f"uses your exercise {other.group(1)}, which is not attempted yet: do it first",
+                           "not_attempted")
+        return _detail(check, "not attempted", _raised_in(err, folder) + GENERIC["not_attempted"], "not_attempted")
+    except BaseException as err:  # the student's code raised (or called exit): report where, keep going
+        if isinstance(err, KeyboardInterrupt):
+            raise
+        return _detail(check, "error", _describe(err, folder))
+    return {"check": check.name, "points": check.points, "max_points": check.points, "passed": True,
+            "status": "pass", "message": "", "mistake": None}
+
+
+def _detail(check, status, message, mistake=None):
+    return {"check": check.name, "points": 0, "max_points": check.points, "passed": False, "status": status,
+            "message": message, "mistake": mistake}
+
+
+def _raised_in(err, folder):
+    """'momentum_step: ' — the student's function that raised ``err`` ("" if not raised in the folder)."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if Path(f.filename).parent == folder]
+    return f"{frames[-1].name}: " if frames and frames[-1].name != "<module>" else ""
+
+
+def _describe(err, folder):
+    """'raised ZeroDivisionError at ex03_gram.py line 12: division by zero' (the student's last frame)."""
+    where = ""
+    if isinstance(err, SyntaxError) and err.filename:
+        where = f" at {Path(err.filename).name} line {err.lineno}"
+    else:
+        frames = [f for f in traceback.extract_tb(err.__traceback__) if Path(f.filename).parent == folder]
+        if frames:
+            where = f" at {Path(frames[-1].filename).name} line {frames[-1].lineno}"
+    text = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
+    return f"raised {type(err).__name__}{where}" + (f": {text}" if text else "")
+
+
+def _worker(log_path, folder, exercises):
+    """The grading process: grade each exercise, reporting 'start' and the record as JSON lines."""
+    import torch
+
+    from .inputs import Inputs
+
+    sys.dont_write_bytecode = True  # leave no __pycache__ in the student's folder
+    torch.set_num_threads(1)  # small inputs: threads only add contention when graders run in parallel
+    inputs = Inputs()
+    with open(log_path, "a", encoding="utf-8") as log:
+        for exercise in exercises:
+            log.write(json.dumps({"event": "start", "exercise": exercise}) + "\n")
+            log.flush()
+            record = grade_here(folder, exercise, inputs)
+            log.write(json.dumps({"event": "record", "record": asdict(record)}, ensure_ascii=False) + "\n")
+            log.flush()
