@@ -6,8 +6,9 @@ outputs into the notebooks it runs; the repo stays as it is). The copies get the
 tests/test_notebooks.py after their "parameters" cell. In the browser:
 
 - a terminal (File > New > Terminal) finds `nst-teach` from the venv, in a non-login shell;
-- lesson 3 runs ("Run All") without a traceback and draws figures; `check("ex03")` names the mistake
-  of a Gram matrix divided by M, then passes once the file is right;
+- lesson 3 runs ("Run All") without a traceback and draws figures; its kernel runs in lessons/ with
+  the venv's `nst-teach` on PATH; `check("ex03")` names the mistake of a Gram matrix divided by M,
+  then passes once the file is right;
 - lesson 2 runs, and moving the feature-map viewer's slider changes its picture;
 - lesson 7 (style transfer, the longest optimisations) runs.
 
@@ -50,6 +51,7 @@ LESSON_TIMEOUT = 180  # seconds for "Run All" of one lesson at toy size (they ta
 # in ".", then "./exercises" (nst_teach/grading.py today). When the grader package lands it also
 # looks in "../exercises", the decided layout: then this becomes Path("exercises").
 EXERCISES = Path("lessons") / "exercises"
+WHERE_CELL = 'import os, shutil\n\nprint(os.getcwd(), shutil.which("nst-teach"), sep="\\n")'
 CHECK_CELL = 'from nst_teach.grading import check\n\ncheck("ex03")'
 
 GRAM_DIVIDED_BY_M = '''import numpy as np
@@ -96,7 +98,7 @@ def copy_course(root):
     for path in sorted((REPO / "lessons").glob("0*.ipynb")):
         nb = with_ci_parameters(nbformat.read(path, as_version=4))
         if path.name.startswith("03_"):
-            nb.cells.append(nbformat.v4.new_code_cell(CHECK_CELL))
+            nb.cells += [nbformat.v4.new_code_cell(WHERE_CELL), nbformat.v4.new_code_cell(CHECK_CELL)]
         nbformat.write(nb, root / "lessons" / path.name)
     if (REPO / "exercises").is_dir():  # the grader package's top-level folder, once it exists
         shutil.copytree(REPO / "exercises", root / "exercises")
@@ -276,6 +278,8 @@ def test_gram_lesson_runs_and_check_names_the_mistake(page, lab):
     exercise = lab.root / EXERCISES / "ex03_gram.py"
     exercise.write_text(GRAM_DIVIDED_BY_M)
     panel = run_lesson(page, lab, "03_gram_covariance_correlation.ipynb")
+    where = panel.locator(".jp-CodeCell").nth(-2).locator(".jp-OutputArea-output").first.text_content()
+    assert where.split() == [str(lab.root / "lessons"), str(Path(sys.executable).parent / "nst-teach")]  # kernel: cwd, PATH
     verdict = panel.locator(".jp-CodeCell").last.locator(".jp-OutputArea-output").first
     verdict.scroll_into_view_if_needed()
     assert re.search(r"ex03: \d+/\d+ — fail", verdict.text_content())
@@ -299,6 +303,7 @@ def test_feature_map_viewer_redraws_when_the_slider_moves(page, lab):
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
     before_src, before_pixels = picture.get_attribute("src"), picture.screenshot()
 
+    viewer.evaluate("e => e.scrollIntoView({block: 'center'})")  # slider and picture both on screen
     box = handle.bounding_box()  # drag the channel slider to the right, as a student would
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.mouse.down()
@@ -309,7 +314,6 @@ def test_feature_map_viewer_redraws_when_the_slider_moves(page, lab):
     assert viewer.locator(".widget-readout").text_content() != "0"
     assert picture.screenshot() != before_pixels, "the viewer's picture did not change"
 
-    viewer.scroll_into_view_if_needed()
     page.screenshot(path=lab.shots / "jupyterlab_lesson.png")
     if os.environ.get("NST_SAVE_SCREENSHOT"):  # NST_SAVE_SCREENSHOT=figures/ retakes the README's picture
         folder = Path(os.environ["NST_SAVE_SCREENSHOT"])
