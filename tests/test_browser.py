@@ -234,11 +234,12 @@ def run_lesson(page, lab, name):
     menu(page, "Run", "Run All Cells")
     start = time.monotonic()
     state = page.wait_for_function(RUN_STATE, timeout=LESSON_TIMEOUT * 1000, polling=500).json_value()
-    print(f"{name}: Run All took {time.monotonic() - start:.0f} s")
-    page.screenshot(path=lab.shots / f"{Path(name).stem}.png", full_page=True)
+    figures = panel.locator(".jp-RenderedImage img").count()
+    print(f"{name}: Run All took {time.monotonic() - start:.0f} s, {figures} figures")
+    page.screenshot(path=lab.shots / f"{Path(name).stem}.png")  # the notebook's end (it scrolls inside)
     assert state is True, f"{name}: a cell raised:\n{tracebacks(panel)}"
     assert not tracebacks(panel)
-    assert panel.locator(".jp-RenderedImage img").count() > 0, f"{name}: no figure was drawn"
+    assert figures > 0, f"{name}: no figure was drawn"
     return panel
 
 
