@@ -32,8 +32,9 @@ benchmark: setup
 	$(BIN)/python benchmarks/bench_transfer.py
 	$(BIN)/python benchmarks/bench_evaluation.py --keep-freed-memory
 
+# JupyterLab on the repo, the venv's bin first on PATH, terminals that keep it (see tools/lab.py).
 lab: setup
-	$(BIN)/jupyter lab lessons/
+	$(BIN)/python tools/lab.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

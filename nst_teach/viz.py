@@ -9,6 +9,7 @@ Images may be given as tensors [1, 3, H, W] or [3, H, W] in [0, 1], PIL images, 
 Feature maps are tensors [1, N_l, H_l, W_l] (or [N_l, H_l, W_l]), as `extract_features` returns them.
 """
 
+import io
 from pathlib import Path
 
 import matplotlib
@@ -413,7 +414,8 @@ def interactive_viewer(images=("cat", "astronaut", "coffee", "starry_night"), la
                        size=128, model=None):
     """Pick an image, a layer and a channel; see that feature map next to the image (ipywidgets).
 
-    images: sample names, paths or tensors. Features are computed once per (image, layer) and
+    Returns a VBox: the image and layer dropdowns, the channel slider (0 … N_l − 1) and the picture,
+    an ``ipywidgets.Image`` redrawn on every change. images: sample names, paths or tensors. Features are computed once per (image, layer) and
     kept in this viewer's own cache. Without ipywidgets (or outside Jupyter) it prints a note and
     returns a static `feature_grid` of the first image instead, so a notebook still runs.
     """
@@ -444,26 +446,34 @@ def interactive_viewer(images=("cat", "astronaut", "coffee", "starry_night"), la
 
     # Dropdown values are indices: widgets compare values with ==, which tensors do not support.
     labels = [(s if isinstance(s, str) else f"image {i}", i) for i, s in enumerate(images)]
+    image = widgets.Dropdown(options=labels, description="image")
+    layer = widgets.Dropdown(options=list(layers), description="layer")
+    channel = widgets.IntSlider(value=0, min=0, max=features(images[0], layers[0])[1].shape[1] - 1,
+                                description="channel", continuous_update=False)
+    # The picture is a PNG in an Image widget: it is redrawn by replacing its bytes, which every
+    # front end (JupyterLab, Notebook, VS Code) shows without capturing the kernel's display output.
+    picture = widgets.Image(format="png")
 
-    def show(index, layer, channel):
-        img, F = features(images[index], layer)
-        channel = min(channel, F.shape[1] - 1)
+    def draw(change=None):
+        img, F = features(images[image.value], layer.value)  # F: [1, N_l, H_l, W_l]
+        channel.max = F.shape[1] - 1  # clamps channel.value; the resulting change event redraws too
+        c = channel.value
         with matplotlib.rc_context(SLIDE_STYLE):
             fig = Figure(figsize=(9, 4), layout="constrained")
             ax1, ax2 = fig.subplots(1, 2)
             _show(ax1, img, "input")
-            im = ax2.imshow(F[0, channel].numpy(), cmap=FEATURE_CMAP, interpolation="nearest")
-            ax2.set_title(f"{layer}, channel {channel} of {F.shape[1]} (mean {F[0, channel].mean():.1f})")
+            im = ax2.imshow(F[0, c].numpy(), cmap=FEATURE_CMAP, interpolation="nearest")
+            ax2.set_title(f"{layer.value}, channel {c} of {F.shape[1]} (mean {F[0, c].mean():.1f})")
             ax2.set_axis_off()
             fig.colorbar(im, ax=ax2, shrink=0.8)
-        return fig
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=100, facecolor="white")  # a Figure, not pyplot: nothing to close
+        picture.value = buffer.getvalue()
 
-    return widgets.interactive(
-        show,
-        index=widgets.Dropdown(options=labels, description="image"),
-        layer=widgets.Dropdown(options=list(layers), description="layer"),
-        channel=widgets.IntSlider(value=0, min=0, max=511, description="channel", continuous_update=False),
-    )
+    for control in (image, layer, channel):
+        control.observe(draw, names="value")
+    draw()
+    return widgets.VBox([image, layer, channel, picture])
 
 
 # ----------------------------------------------------------------------------- saving

@@ -1,6 +1,7 @@
 """Tests for `nst_teach.viz`: each function returns a Figure with the right axes and images, no pyplot leaks."""
 
 import builtins
+import io
 
 import matplotlib
 import numpy as np
@@ -169,8 +170,22 @@ def test_interactive_viewer_with_and_without_ipywidgets(vgg, monkeypatch, capsys
     img = rand_image(48, 48)
     pytest.importorskip("ipywidgets")
     viewer = viz.interactive_viewer(images=[img], layers=("relu1_1", "relu2_1"), model=vgg)
-    assert viewer.children[0].description == "image"
-    assert isinstance(viewer.result, Figure) and images_in(viewer.result) == 2
+    image, layer, channel, picture = viewer.children
+    assert [w.description for w in (image, layer, channel)] == ["image", "layer", "channel"]
+    assert channel.max == 63  # relu1_1 has N_l = 64 channels
+
+    def shown():
+        """The picture the viewer shows now, as pixels (it must be a PNG: that is what the browser gets)."""
+        with Image.open(io.BytesIO(picture.value)) as png:
+            assert png.format == "PNG"
+            return np.asarray(png.convert("RGB"))
+
+    first = shown()
+    channel.value = 5  # what moving the slider does
+    assert not np.array_equal(shown(), first), "the picture did not change with the channel"
+    layer.value = "relu2_1"
+    assert channel.max == 127 and channel.value == 5
+    assert shown().shape[2] == 3 and not np.array_equal(shown(), first)
 
     real_import = builtins.__import__
 
