@@ -561,3 +561,6 @@ def test_the_wheel_ships_the_top_level_exercises_as_the_templates(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True,
                          env={**os.environ, "PYTHONPATH": str(tmp_path / "site")}).stdout
     assert Path(out.strip()) == tmp_path / "site" / "nst_teach" / "exercises"
+    # and the rest of the package: every module of the tree is in the wheel (pyproject lists packages by hand)
+    modules = {p.relative_to(root).as_posix() for p in (root / "nst_teach").rglob("*.py")}
+    assert modules <= {p.relative_to(tmp_path / "site").as_posix() for p in (tmp_path / "site" / "nst_teach").rglob("*.py")}
