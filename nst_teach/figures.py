@@ -27,7 +27,9 @@ from .vgg import load_vgg19
 
 CONTENT, STYLE = "cat", "starry_night"
 FAILURE = ("grace_hopper", "hubble_deep_field")  # a portrait + a starfield: the lecture's Oski + Pillars of Creation
-STYLE_WEIGHTS = (1e-1, 1e0, 1e1, 1e2)  # β with α = 1, a factor 10 apart like the lecture's table (its values suit another normalisation)
+# β with α = 1 around the default, a factor 10 apart like the lecture's table (its values suit another normalisation)
+STYLE_WEIGHTS = tuple(TransferConfig.style_weight * f for f in (0.01, 0.1, 1.0, 10.0))
+COLOUR_MATCHED_BOOST = 100  # β × this for the colour-matched style (see figure_colour_preservation)
 FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
 
 
@@ -45,8 +47,8 @@ class Setup:
 
     def transfer(self, content=CONTENT, style=STYLE, **options):
         """A style transfer run, computed once per set of options and then reused."""
-        # Options equal to the defaults are dropped from the key, so β = 10 in the sweep reuses the
-        # default run of the panel instead of computing it twice.
+        # Options equal to the defaults are dropped from the key, so the default β in the sweep reuses
+        # the default run of the panel instead of computing it twice.
         defaults = TransferConfig()
         options = {k: v for k, v in options.items() if getattr(defaults, k) != v}
         key = (content, style, tuple(sorted(options.items())))
@@ -129,7 +131,7 @@ def figure_loss_curves(setup):
 
 
 def figure_style_weight_sweep(setup):
-    """Lesson 7: β from 0.1 to 100 (α = 1), a factor 10 apart like the lecture's style-weight table."""
+    """Lesson 7: β from 1/100 to 10 times the default (α = 1), a factor 10 apart like the lecture's style-weight table."""
     results = [setup.transfer(style_weight=beta) for beta in STYLE_WEIGHTS]
     labels = [f"β = {beta:g}\nstyle {r.history[-1]['style']:.2g}, content {r.history[-1]['content']:.2g}" for beta, r in zip(STYLE_WEIGHTS, results)]
     return viz.sweep_grid([r.image for r in results], labels, title="Style weight sweep: more β, more style, less content")
@@ -149,10 +151,11 @@ def figure_colour_preservation(setup):
     plain = setup.transfer().image
     matched_style = match_colour_histogram(style, content)
     # The recoloured style has far less contrast, so its Gram matrices (and L_style) are much smaller:
-    # β = 1000 instead of 10 restores the balance (at β = 10 the photo barely changes).
-    matched = style_transfer(content, matched_style, model=setup.model, size=None, steps=setup.steps, scales=(1.0,), style_weight=1e3).image
+    # 100 × the default β restores the balance (at the default β the photo barely changes).
+    beta = COLOUR_MATCHED_BOOST * TransferConfig.style_weight
+    matched = style_transfer(content, matched_style, model=setup.model, size=None, steps=setup.steps, scales=(1.0,), style_weight=beta).image
     return viz.image_grid([content, plain, preserve_colours(plain, content), matched_style, matched],
-                          titles=["content", "plain transfer", "luminance only (simplified)", "style, colour-matched", "transfer from it (β = 1000)"],
+                          titles=["content", "plain transfer", "luminance only (simplified)", "style, colour-matched", f"transfer from it (β = {beta:g})"],
                           ncols=5, size=2.8, title="Keeping the photo's colours")
 
 
