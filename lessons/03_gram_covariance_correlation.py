@@ -28,6 +28,7 @@ SIZE = 224
 import torch
 import nst_teach as nt
 from nst_teach import viz
+from nst_teach.grading import check, student_function
 
 nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device this notebook runs on
 
@@ -38,12 +39,10 @@ nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device th
 #
 # With $F = \begin{pmatrix} 19 & 20 \\ 9 & 8 \end{pmatrix}$:
 # $G_{11} = 19^2 + 20^2 = 761$, $G_{12} = 19\cdot 9 + 20 \cdot 8 = 331$, $G_{22} = 9^2 + 8^2 = 145$.
-
-# %%
-F = torch.tensor([[19.0, 20.0], [9.0, 8.0]])
-G = nt.gram_matrix(F)
-print(G)
-assert torch.equal(G, torch.tensor([[761.0, 331.0], [331.0, 145.0]]))
+#
+# **Predict, then run.** (1) Is $G$ symmetric for every $F$? (2) If you shuffle the *columns* of $F$
+# (the positions), does $G$ change? (3) Which gets the larger diagonal entry, a filter that fires
+# weakly everywhere or one that fires strongly in one spot? Your own function answers them below.
 
 # %% [markdown]
 # ## Covariance and correlation
@@ -65,15 +64,31 @@ print(R.round(decimals=2))
 assert torch.allclose(R, torch.tensor([[1, 0.67, 0.51], [0.67, 1, 0.41], [0.51, 0.41, 1]]), atol=0.01)
 
 # %% [markdown]
-# The library's functions agree with NumPy on any data (rows = variables):
+# ## Your turn: exercise 03 (`ex03_gram.py`)
+#
+# Write `gram_matrix`, `covariance_matrix` and `correlation_matrix` in numpy (open
+# `exercises/ex03_gram.py`; `start_exercises()` creates the folder if you have none yet), then:
+
+# %%
+check("ex03")
+
+# %% [markdown]
+# From here on the lesson computes with *your* three functions as soon as exercise 03 passes.
+# They are numpy functions: a feature map $[1, N, H, W]$ is flattened to $F \in \mathbb{R}^{N\times M}$ first.
 
 # %%
 import numpy as np
 
+gram_matrix = student_function("ex03", "gram_matrix")
+covariance_matrix = student_function("ex03", "covariance_matrix")
+correlation_matrix = student_function("ex03", "correlation_matrix")
+F = np.array([[19.0, 20.0], [9.0, 8.0]])
+print("G =", gram_matrix(F).tolist(), "(the lecture: [[761, 331], [331, 145]])")
 data = np.random.default_rng(0).normal(size=(4, 50))  # 4 "filters", 50 "positions"
-assert np.allclose(nt.covariance_matrix(data), np.cov(data))
-assert np.allclose(nt.correlation_matrix(data), np.corrcoef(data))
-print("covariance and correlation match np.cov and np.corrcoef")
+print("matches np.cov:", np.allclose(covariance_matrix(data), np.cov(data)),
+      "| matches np.corrcoef:", np.allclose(correlation_matrix(data), np.corrcoef(data)))
+weak, strong = np.full(9, 1.0), np.eye(1, 9, 4)[0] * 3  # Σ weak² = 9 = Σ strong²
+print("diagonal of G for a weak-everywhere and a strong-in-one-spot filter:", np.diag(gram_matrix(np.stack([weak, strong]))).tolist())
 
 # %% [markdown]
 # ## All three for real feature maps
@@ -86,8 +101,13 @@ style = nt.load_image("starry_night", SIZE)
 with torch.no_grad():
     feats = nt.extract_features(model, nt.preprocess(style, model.convention), ["relu1_1", "relu3_1"])
 F1 = feats["relu1_1"]
-print("F has shape", tuple(F1.shape), "→ flattened", tuple(F1[0].reshape(F1.shape[1], -1).shape))  # (N_l, M_l)
-viz.matrix_heatmaps(F1, channels=32)
+F1_flat = F1[0].reshape(F1.shape[1], -1).double().numpy()[:32]  # (N_l, M_l), the first 32 filters
+print("F has shape", tuple(F1.shape), "→ flattened", tuple(F1[0].reshape(F1.shape[1], -1).shape))
+mats = {"Gram G": gram_matrix(F1_flat), "covariance C": covariance_matrix(F1_flat), "correlation R": correlation_matrix(F1_flat)}
+viz.heatmap_grid({f"yours ({gram_matrix.source})": mats}, shared=None, title="relu1_1 of Starry Night, first 32 filters")
+
+# %%
+viz.matrix_heatmaps(F1, channels=32, title="… and nst_teach's (the reference)")
 
 # %% [markdown]
 # ## The Gram matrix ignores position
@@ -102,10 +122,10 @@ N, H, W = F3.shape[1:]
 perm = torch.randperm(H * W, generator=torch.Generator().manual_seed(0))
 shuffled = F3.reshape(1, N, H * W)[:, :, perm].reshape(1, N, H, W)  # same values, positions shuffled
 
-G, G_shuffled = nt.gram_matrix(F3[0]), nt.gram_matrix(shuffled[0])
-assert torch.allclose(G, G_shuffled, rtol=1e-4)
-assert torch.allclose(nt.correlation_matrix(F3[0]), nt.correlation_matrix(shuffled[0]), atol=1e-4, equal_nan=True)
-print("Gram and correlation unchanged by shuffling positions; max |ΔG| / max G =", ((G - G_shuffled).abs().max() / G.max()).item())
+flat = lambda F: F[0].reshape(F.shape[1], -1).double().numpy()  # (N, M)
+G, G_shuffled = gram_matrix(flat(F3)), gram_matrix(flat(shuffled))
+print("symmetric:", np.allclose(G, G.T), "| unchanged by shuffling the positions:", np.allclose(G, G_shuffled, rtol=1e-6),
+      "| correlation too:", np.allclose(correlation_matrix(flat(F3)), correlation_matrix(flat(shuffled)), equal_nan=True))
 viz.feature_grid({"original": F3, "shuffled": shuffled}, channels=6, title="Same Gram matrix, different maps")
 
 # %% [markdown]
@@ -116,25 +136,16 @@ viz.feature_grid({"original": F3, "shuffled": shuffled}, channels=6, title="Same
 pix = torch.randperm(style.shape[2] * style.shape[3], generator=torch.Generator().manual_seed(1))
 scrambled = style.reshape(1, 3, -1)[:, :, pix].reshape(style.shape)
 with torch.no_grad():
-    G_scrambled = nt.gram_matrix(nt.extract_features(model, nt.preprocess(scrambled, model.convention), ["relu3_1"])["relu3_1"][0])
-print("relative change of the relu3_1 Gram matrix:", round(((G_scrambled - G).norm() / G.norm()).item(), 2))
+    G_scrambled = gram_matrix(flat(nt.extract_features(model, nt.preprocess(scrambled, model.convention), ["relu3_1"])["relu3_1"]))
+print("relative change of the relu3_1 Gram matrix:", round(float(np.linalg.norm(G_scrambled - G) / np.linalg.norm(G)), 2))
 
 # %% [markdown]
-# ## Your turn: exercise 03 (`ex03_gram.py`)
+# **Answers.** (1) Yes: $G_{ij} = \sum_k F_{ik}F_{jk} = G_{ji}$. (2) No: the sum over $k$ does not care
+# about the order of the positions (checked above). (3) Neither: both have $\sum_k F_{ik}^2 = 9$.
+# The Gram matrix cannot tell "weak everywhere" from "strong in one spot" — the covariance can
+# (the second filter varies, the first does not), which is why lesson 8's AdaIN uses means and variances.
 #
-# Write `gram_matrix` for features $[N, M]$ and $[C, H, W]$.
-#
-# Create your exercise folder once with `nst-teach exercises init exercises` (in a terminal, in
-# this folder), edit `exercises/ex03_gram.py`, then uncomment the next cell and run it.
-# It grades your file exactly like `nst-teach grade` does.
-
-# %%
-from nst_teach.grading import check
-
-# check("ex03")  # uncomment after `nst-teach exercises init exercises`
-
-# %% [markdown]
-# ## Recap
+# ## What you should remember
 # - $G = FF^\top$ ($N_l \times N_l$); the lecture's $F$ gives $\begin{pmatrix}761&331\\331&145\end{pmatrix}$.
 # - Covariance = Gram of the mean-centred features / $(M-1)$; correlation = covariance with unit diagonal.
 # - All three sum over positions, so they are unchanged when positions are permuted: a description of style.

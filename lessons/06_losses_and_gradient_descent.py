@@ -30,6 +30,7 @@ TOY_STEPS = 40  # steps on the 2-parameter toy problem
 import torch
 import nst_teach as nt
 from nst_teach import viz
+from nst_teach.grading import check, student_function
 
 nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device this notebook runs on
 
@@ -57,6 +58,27 @@ for name, point in [("start", toy.START), ("minimum", toy.TARGET)]:
     print(f"{name:8s} x = {point}: f(x) = {f(torch.tensor(point, dtype=torch.float64)).item():.4f}")
 
 # %% [markdown]
+# **Predict, then run.** (1) Gradient descent with $\eta = 0.01$, $0.09$ and $0.104$ on this bowl: which
+# one diverges, which crawls? (2) Which of gradient descent, momentum, Adam and L-BFGS gets closest
+# to the minimum in the same number of steps?
+#
+# ## Your turn: exercise 06 (`ex06_gradient_descent.py`)
+#
+# Write `gradient_descent_step`, `gradient_descent`, `momentum_step` and `adam_step` in
+# `exercises/ex06_gradient_descent.py` (the update table above is the specification), then check:
+
+# %%
+check("ex06")
+
+# %% [markdown]
+# The paths below are drawn with *your* update steps once exercise 06 passes (nst_teach's until then).
+
+# %%
+gradient_descent_step = student_function("ex06", "gradient_descent_step")
+momentum_step = student_function("ex06", "momentum_step")
+adam_step = student_function("ex06", "adam_step")
+
+# %% [markdown]
 # ## The learning rate
 #
 # `toy.descend(update, steps)` starts at `toy.START` and applies `x, state ← update(x, g, state)`
@@ -65,11 +87,11 @@ for name, point in [("start", toy.START), ("minimum", toy.TARGET)]:
 # $\eta$ crawls.
 
 # %%
-gd_paths = {f"η = {lr}": toy.descend(lambda x, g, s, lr=lr: (nt.gradient_descent_step(x, g, lr), s), TOY_STEPS)
+gd_paths = {f"η = {lr}": toy.descend(lambda x, g, s, lr=lr: (gradient_descent_step(x, g, lr), s), TOY_STEPS)
             for lr in (0.01, 0.09, 0.104)}
 for label, path in gd_paths.items():
     print(f"gradient descent {label}: f = {f(path[-1]).item():.2e} after {TOY_STEPS} steps")
-viz.optimisation_paths(f, gd_paths, title="Gradient descent: too small, about right, too large")
+viz.optimisation_paths(f, gd_paths, title=f"Gradient descent ({gradient_descent_step.source}): too small, about right, too large")
 
 # %% [markdown]
 # ## Momentum, Adam and L-BFGS
@@ -80,15 +102,25 @@ from nst_teach.optim import AdamState
 zeros = torch.zeros(2, dtype=torch.float64)  # momentum's velocity and Adam's averages start at 0
 paths = {
     "gradient descent η=0.09": gd_paths["η = 0.09"],
-    "momentum": toy.descend(lambda x, g, v: nt.momentum_step(x, g, v, lr=0.01, momentum=0.9), TOY_STEPS, state=zeros),
-    "Adam": toy.descend(lambda x, g, state: nt.adam_step(x, g, state, lr=0.05), TOY_STEPS, state=AdamState.zeros_like(zeros)),
+    "momentum": toy.descend(lambda x, g, v: momentum_step(x, g, v, lr=0.01, momentum=0.9), TOY_STEPS, state=zeros),
+    "Adam": toy.descend(lambda x, g, state: adam_step(x, g, state, lr=0.05), TOY_STEPS, state=AdamState.zeros_like(zeros)),
     "L-BFGS": toy.lbfgs_path(TOY_STEPS),  # torch's L-BFGS, strong-Wolfe line search: style_transfer's default
 }
 for label, path in paths.items():
     print(f"{label:24s} f = {f(path[-1]).item():.2e} after {len(path) - 1} steps")
-viz.optimisation_paths(f, paths, title="Four optimisers on the same bowl")
+viz.optimisation_paths(f, paths, title=f"Four optimisers on the same bowl (steps: {adam_step.source})")
+
+# %%
+reference = {"momentum": toy.descend(lambda x, g, v: nt.momentum_step(x, g, v, lr=0.01, momentum=0.9), TOY_STEPS, state=zeros),
+             "Adam": toy.descend(lambda x, g, state: nt.adam_step(x, g, state, lr=0.05), TOY_STEPS, state=AdamState.zeros_like(zeros))}
+for label, path in reference.items():
+    print(f"{label:9s} yours vs reference: largest distance between the paths {(paths[label] - path).abs().max().item():.2g}")
+viz.optimisation_paths(f, {f"{k} (reference)": v for k, v in reference.items()}, title="The same with nst_teach's steps")
 
 # %% [markdown]
+# **Answers.** (1) $\eta = 0.104$ diverges (above $2/20 = 0.1$, the steep direction overshoots more
+# each step), $0.01$ crawls along the shallow direction. (2) L-BFGS, by far (see the printed $f$).
+#
 # Momentum builds up speed along the shallow direction; Adam divides each coordinate by its own
 # gradient scale, so both directions move at a similar pace; L-BFGS estimates the curvature from
 # past gradients and lands on the minimum of a quadratic in a few steps.
@@ -131,24 +163,16 @@ viz.image_grid([r.image for r in results.values()], list(results), ncols=4, titl
 # by default (`optimizer="lbfgs"`: torch's L-BFGS with a strong-Wolfe line search, measuring the loss
 # of the clipped image $\mathrm{clip}(x, 0, 1)$). `optimizer="lbfgsb"` is scipy's L-BFGS-B, which
 # bounds every pixel to $[0, 1]$ instead; `nst_teach.reconstruct` uses it for lessons 4 and 5.
+#
+# **"1000 epochs"?** Lecture 003 shows "1000 epochs of training". In style transfer there is no
+# dataset to go through: an "epoch" there is one *optimiser iteration on the one image* — one step
+# of the loop above, one update of all the pixels. The lecture ran 1000 Adam-style iterations; this
+# course uses far fewer because L-BFGS goes further per iteration (the plot above): 40–60 in the
+# lessons at 128–192 px, 400 by default in `nst-teach transfer` (`nt.TransferConfig().steps`).
 
 # %% [markdown]
-# ## Your turn: exercise 06 (`ex06_gradient_descent.py`)
-#
-# Write the plain gradient-descent loop $x \leftarrow x - \eta\nabla f(x)$.
-#
-# Create your exercise folder once with `nst-teach exercises init exercises` (in a terminal, in
-# this folder), edit `exercises/ex06_gradient_descent.py`, then uncomment the next cell and run it.
-# It grades your file exactly like `nst-teach grade` does.
-
-# %%
-from nst_teach.grading import check
-
-# check("ex06")  # uncomment after `nst-teach exercises init exercises`
-
-# %% [markdown]
-# ## Recap
+# ## What you should remember
 # - An optimiser walks downhill on the loss surface; the learning rate sets the step length.
 # - Too small: slow; too large (above $2/\text{curvature}$): it diverges.
 # - Momentum and Adam cope with elongated valleys; L-BFGS uses curvature and needs no learning rate.
-# - In style transfer the variables are the pixels; the network stays fixed.
+# - In style transfer the variables are the pixels, the network stays fixed, and one "epoch" is one iteration.

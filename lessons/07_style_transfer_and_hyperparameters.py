@@ -16,43 +16,79 @@
 # # Lesson 7 — Style transfer and its hyperparameters
 #
 # **Learning goals**
-# - run the full algorithm: $\mathcal{L}_\text{total} = \alpha\,\mathcal{L}_\text{content} + \beta\,\mathcal{L}_\text{style}$;
+# - run the full algorithm, $\mathcal{L}_\text{total} = \alpha\,\mathcal{L}_\text{content} + \beta\,\mathcal{L}_\text{style}$, and watch the activations change;
 # - read the effect of the style weight from a table of losses and a grid of images;
-# - see the effect of the content layer, the starting image and total variation;
-# - recognise a failure case and explain it.
+# - understand why the paper's weighting depends on the image size, and the fix the library uses;
+# - see the effect of the content layer, the starting image and total variation; recognise a failure;
+# - assemble the whole loop from your own exercises and make a stylised image with it.
 
 # %% tags=["parameters"]
-SIZE = 128  # pixels (eight runs: about 2–3 minutes on a 2-core CPU)
-STEPS = 60  # L-BFGS steps per run
+SIZE = 128  # pixels (about 3 minutes for the whole lesson on a 2-core CPU: 15 runs)
+STEPS = 40  # L-BFGS steps per run (Adam steps for the loop you write)
 
 # %%
+import torch
 import nst_teach as nt
 from nst_teach import viz
+from nst_teach.grading import check, student_function
 
 nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device this notebook runs on
+BETA = nt.TransferConfig().style_weight  # the library's default β (lessons never hard-code it)
 
 # %% [markdown]
-# ## The whole loop
+# ## The whole loop, on the lecture's cat
 #
 # $$\mathcal{L}_\text{total}(p, a, x) = \alpha\,\mathcal{L}_\text{content}(p, x) + \beta\,\mathcal{L}_\text{style}(a, x)
 # \;(+\,\lambda_\text{tv}\,\mathcal{L}_\text{tv}(x))$$
 #
 # with the content from `relu4_2` and the style from `relu1_1 … relu5_1` ($w_l = 1/5$). We start from
 # the photo and let L-BFGS move the pixels; it measures the loss of the clipped image
-# $\mathrm{clip}(x, 0, 1)$, the one that will be saved.
+# $\mathrm{clip}(x, 0, 1)$, the one that will be saved. Lecture 000's example: the cat with Delaunay's
+# *Political Drama* (our `political_drama` is a procedural imitation of it).
 
 # %%
 model = nt.load_vgg19(last_layer="relu5_1")
-content, style = nt.load_image("cat", SIZE), nt.load_image("starry_night", SIZE)
+content, style = nt.load_image("cat", SIZE), nt.load_image("political_drama", SIZE)
 
-frames, record = viz.animation_frames(every=max(1, STEPS // 12))
+frames, record = viz.animation_frames(every=max(1, STEPS // 3))
 result = nt.style_transfer(content, style, steps=STEPS, size=SIZE, model=model, callback=record)
-print(f"α = {result.config.content_weight:g}, β = {result.config.style_weight:g}: "
+print(f"α = {result.config.content_weight:g}, β = {result.config.style_weight:g} ({result.config.weighting}): "
       f"{len(result.history)} steps in {result.seconds:.1f} s, status {result.status}")
 viz.panel(content, style, result.image)
 
 # %%
 viz.loss_curves(result)
+
+# %% [markdown]
+# ## Activations during the optimisation
+#
+# The same channels (the photo's most active ones) of the photo, of the image at a few steps and of
+# the style image, at three depths, one colour scale per row. **Predict:** at which depth will the
+# result's maps move towards the style's, and at which will they stay close to the photo's?
+
+# %%
+LAYERS = ["relu1_1", "relu3_1", "relu4_2"]
+with torch.no_grad():
+    features = lambda img: nt.extract_features(model, nt.preprocess(img, model.convention), LAYERS)
+    shown = {"photo": features(content)}
+    shown.update({f"step {i * max(1, STEPS // 3)}": features(frame) for i, frame in enumerate(frames[1:], 1)})
+    shown["style"] = features(style)
+viz.compare_features(shown, channels=2, title="The same channels: photo → result during the optimisation → style")
+
+# %% [markdown]
+# **Answer.** At `relu1_1` (colours, fine edges) the result's maps take on the style's strokes and
+# flat colour areas; at `relu4_2` — the content layer — they stay close to the photo's: that is what
+# the content term holds in place. The map below shows where the content did change: the
+# per-position content error at `relu4_2` of the final result (at the start it is 0 everywhere: we
+# start from the photo).
+
+# %%
+from nst_teach.losses import content_error_map
+
+with torch.no_grad():
+    P42 = shown["photo"]["relu4_2"]
+    errors = {label: content_error_map(f["relu4_2"], P42) for label, f in shown.items() if label.startswith("step")}
+viz.heatmap_grid({"½Σ_i(F−P)² at relu4_2": errors}, shared="all", cmap="magma", title="Where the content moved, step by step")
 
 # %%
 viz.show_animation(frames)
@@ -60,14 +96,14 @@ viz.show_animation(frames)
 # %% [markdown]
 # ## The style weight
 #
-# Only the ratio $\alpha/\beta$ matters; we keep $\alpha = 1$ and change $\beta$ by factors of 10, as
-# in the lecture's table. (The lecture used 1, 0.1, 0.01, 0.001 with another normalisation of the
-# losses — the numbers differ, the picture is the same.) Read the table: as $\beta$ grows the style
-# loss falls and the content loss rises.
+# Only the ratio $\alpha/\beta$ matters; we keep $\alpha = 1$ and multiply the default β by 0.1, 1, 10
+# and 100, as the lecture's table steps by factors of 10. (The lecture used 1, 0.1, 0.01, 0.001 with
+# another normalisation of the losses — the numbers differ, the picture is the same.) **Predict:** as
+# β grows, which column of the table falls and which rises?
 
 # %%
-BETAS = [1e-1, 1e0, 1e1, 1e2]
-# β = 10 is the default: that run is `result` above, so it is reused rather than computed again.
+BETAS = [BETA * f for f in (0.1, 1, 10, 100)]
+# The default β is `result` above: reused rather than computed again.
 sweep = {beta: result if beta == result.config.style_weight else
          nt.style_transfer(content, style, style_weight=beta, steps=STEPS, size=SIZE, model=model) for beta in BETAS}
 print(f"{'style_weight':>12} {'steps':>6} {'total_loss':>12} {'style_loss':>12} {'content_loss':>12}")
@@ -77,6 +113,38 @@ for beta, r in sweep.items():
 viz.sweep_grid([r.image for r in sweep.values()], [f"β = {b:g}" for b in sweep], title="More β: more style, less cat")
 
 # %% [markdown]
+# **Answer.** The style loss falls and the content loss rises: β buys style with content.
+#
+# ## Why the paper's β depends on the image size
+#
+# In the paper, $\mathcal{L}_\text{content} = \frac12\sum(F-P)^2$ is a sum over the $M_l$ positions of
+# `relu4_2`: double the image side and $M_l$, and with it the content term, grows four times. $E_l$ is
+# divided by $M_l^2$ and does not grow. So the *same* β stylises a large image less. Two runs with the
+# paper's weighting and one β, at SIZE and 2·SIZE (fewer steps), then the same with the library's
+# default, `weighting="per_position"` (content term divided by $M_l$,
+# `nst_teach.losses.content_loss_per_position`). We judge by numbers too: the style loss of the
+# result divided by the style loss of the photo (1 = not stylised at all; smaller = more style).
+
+# %%
+M = (content.shape[-2] // 8) * (content.shape[-1] // 8)  # positions of relu4_2 at SIZE
+beta_paper = BETA * M  # the paper's β that gives, at SIZE, the default look
+runs = {}
+for weighting, beta in (("paper", beta_paper), ("per_position", BETA)):
+    for size in (SIZE, 2 * SIZE):
+        runs[weighting, size] = nt.style_transfer("cat", "political_drama", size=size, weighting=weighting, style_weight=beta,
+                                                  steps=max(1, STEPS // 2), model=model)
+for (weighting, size), r in runs.items():
+    ratio = r.history[-1]["style"] / r.history[0]["style"]
+    print(f"{weighting:>12s} β = {r.config.style_weight:<8.3g} {size:4d} px: style loss / photo's = {ratio:.3f}")
+viz.image_grid([r.image for r in runs.values()], [f"{w}, {s} px" for w, s in runs], ncols=4,
+               title="One β at two sizes: the paper's weighting vs per position")
+
+# %% [markdown]
+# With the paper's weighting the larger image keeps a clearly larger share of the photo's style loss
+# (a larger ratio): less stylised, as predicted. Per position, the two sizes get about the same ratio
+# and the same look. That is why `nt.TransferConfig().weighting` is `"per_position"`: one β for every
+# size. (The two are the same family of images: per position is the paper's objective with β·M_l.)
+#
 # ## The content layer and the starting image
 #
 # Content from a shallow layer (`relu2_2`) keeps more of the photo's fine detail and colour edges;
@@ -95,61 +163,93 @@ viz.image_grid([result.image, shallow.image, from_noise.image],
                ["content relu4_2, from photo", "content relu2_2", "content relu4_2, from noise"], ncols=3)
 
 # %% [markdown]
-# ## Total variation
+# ## Total variation — your turn: exercise 07 (`ex07_tv_loss.py`)
 #
 # $\mathcal{L}_\text{tv} = \sum (x_{i+1,j} - x_{i,j})^2 + (x_{i,j+1} - x_{i,j})^2$ penalises differences
-# between neighbouring pixels and removes high-frequency speckle. We set $\lambda_\text{tv}$ so that
-# the penalty is about 1% of the style term at the start (try 10%: the result turns to blur).
+# between neighbouring pixels and removes high-frequency speckle. Write it in
+# `exercises/ex07_tv_loss.py` and check it; the next cell then measures the speckle with *your* function.
 
 # %%
-start_tv = nt.tv_loss(content).item()
-tv_weight = 0.01 * result.config.style_weight * result.history[0]["style"] / start_tv
+check("ex07")
+
+# %% [markdown]
+# We set $\lambda_\text{tv}$ so that the penalty is about 1% of the style term at the start (try 10%:
+# the result turns to blur). **Predict:** will the smoothed result's TV be a little or a lot lower?
+
+# %%
+tv_loss = student_function("ex07", "tv_loss")
+pixels = content.shape[-2] * content.shape[-1]  # per position, TV is divided by the pixel count (see StyleTransferLoss)
+tv_weight = 0.01 * BETA * result.history[0]["style"] / (tv_loss(content).item() / pixels)
 smooth = nt.style_transfer(content, style, tv_weight=tv_weight, steps=STEPS, size=SIZE, model=model)
-print(f"λ_tv = {tv_weight:.2e}: tv loss of the result {nt.tv_loss(result.image).item():.1f} → {nt.tv_loss(smooth.image).item():.1f}")
+print(f"λ_tv = {tv_weight:.2e}: tv loss ({tv_loss.source} tv_loss) of the result {tv_loss(result.image).item():.1f} → "
+      f"{tv_loss(smooth.image).item():.1f} (the photo: {tv_loss(content).item():.1f})")
 viz.image_grid([result.image, smooth.image], ["λ_tv = 0", f"λ_tv = {tv_weight:.1e}"], ncols=2)
 
 # %% [markdown]
-# ## A failure case
+# ## A failure case, with the lecture's control runs
 #
-# In the lecture, Oski + *Pillars of Creation* did not work — yet the same Pillars style worked well
-# on a ball with a shadow. So the lecture put the blame on the content (VGG is not good at separating
-# the subject from the background) or on a style that is not easy to pick up. Our version: a
-# portrait with the Hubble deep field as the style.
+# In the lecture, Oski + *Pillars of Creation* did not work — yet the same Pillars style worked on a
+# ball with a shadow. So the lecture blamed either the content (VGG is not good at separating the
+# subject from the background) or a style that is not easy to pick up. Our version: a portrait with
+# the Hubble deep field as the style, and two controls as in the lecture: the same style on a simpler
+# photo (the coffee cup on a plain table), and the portrait again with 100 times the style weight.
 
 # %%
-portrait, deep_field = nt.load_image("grace_hopper", SIZE), nt.load_image("hubble_deep_field", SIZE)
-failure = nt.style_transfer(portrait, deep_field, steps=STEPS, size=SIZE, model=model)
-viz.panel(portrait, deep_field, failure.image, titles=("content", "style: Hubble deep field", "result"))
+portrait, deep_field, simple = nt.load_image("grace_hopper", SIZE), nt.load_image("hubble_deep_field", SIZE), nt.load_image("coffee", SIZE)
+failure = {
+    "portrait, β": nt.style_transfer(portrait, deep_field, steps=STEPS, size=SIZE, model=model),
+    "simpler photo, β": nt.style_transfer(simple, deep_field, steps=STEPS, size=SIZE, model=model),
+    "portrait, 100 β": nt.style_transfer(portrait, deep_field, style_weight=100 * BETA, steps=STEPS, size=SIZE, model=model),
+}
+for label, r in failure.items():
+    print(f"{label:18s} style loss / photo's = {r.history[-1]['style'] / r.history[0]['style']:.3f}")
+viz.image_grid([deep_field] + [r.image for r in failure.values()], ["style: Hubble deep field", *failure], ncols=4)
 
 # %% [markdown]
-# **Why?** Here the main culprit is the *style*, not the content as in the lecture. The deep field is
-# mostly black with a few small, sparse galaxies. Its Gram matrices say "dark, with rare bright dots"
-# — there are no strokes or repeated textures to transfer, so the style loss is best met by
-# darkening the portrait and sprinkling specks on it. (VGG does not separate the subject from the
-# background here either: the whole picture gets the same treatment.) To tell the two causes apart,
-# do what the lecture did: try the same style on a simple content image. Style transfer works best
-# with styles that have a rich, *repeated* texture at many scales.
-
-# %% [markdown]
-# ## Your turn: exercises 07 and 08
+# **What the figure shows.** With the default β the portrait hardly changes: the face, the flag and
+# the sky stay as they were, and the style shows only as small bright specks sprinkled over the dark
+# uniform and the flag's dark blue — the deep field's Gram matrices say "dark, with rare small bright
+# dots", and dark areas are where such dots fit. The cup fares no better: it stays a cup with a few
+# specks, so a simpler photo does not rescue this style — the culprit is mainly the *style*, not the
+# content as in the lecture's Oski. With 100 β the specks spread over every area and colours shift
+# towards the deep field's, at the cost of the portrait: there are no strokes or repeated textures at
+# several scales to transfer, only sparse dots. Style transfer works best with styles that have a
+# rich, *repeated* texture at many scales.
 #
-# - Exercise 07 (`ex07_tv_loss.py`): write the total-variation loss $\mathcal{L}_\text{tv}$ of this lesson.
-# - Exercise 08 (`ex08_style_transfer.py`): put the pieces together — the style-transfer loop with
-#   your own preprocessing, features and losses (exercises 01, 02, 04, 05) and your Adam step
-#   (exercise 06).
+# ## Your turn: exercise 08 — style transfer with your own code (`ex08_style_transfer.py`)
 #
-# Create your exercise folder once with `nst-teach exercises init exercises` (in a terminal, in
-# this folder), edit `exercises/ex07_tv_loss.py` and `exercises/ex08_style_transfer.py`, then
-# uncomment a line of the next cell and run it. It grades each file exactly like `nst-teach grade` does.
+# Put the pieces together: the loop of `ex08_style_transfer.py` imports your `preprocess` (ex01),
+# `extract_features` (ex02), `content_loss` (ex04), `style_loss` (ex05) and `adam_step` (ex06). Write
+# `style_transfer_by_hand`, then check it (it also tells you if one of the earlier pieces is the problem):
 
 # %%
-from nst_teach.grading import check
-
-# check("ex07")  # uncomment after `nst-teach exercises init exercises`
-# check("ex08")
+check("ex08")
 
 # %% [markdown]
-# ## Recap
+# Now the stylised cat is made by *your* loop (nst_teach's while exercise 08 does not pass), next to
+# the reference loop, both with Adam for STEPS steps from the photo. The loop uses the paper's
+# weighting (content as a sum), so it gets the paper's β that matches the default look at this size.
+
+# %%
+from nst_teach.transfer import style_transfer_by_hand as reference_loop
+
+by_hand = student_function("ex08", "style_transfer_by_hand")
+options = dict(steps=STEPS, lr=0.02, style_weight=beta_paper)
+x_yours, losses_yours = by_hand(model, content, style, **options)
+x_reference, losses_reference = (x_yours, losses_yours) if by_hand.source == "reference" else reference_loop(model, content, style, **options)
+print(f"{by_hand.source}: loss {losses_yours[0]:.3e} → {losses_yours[-1]:.3e};  reference: {losses_reference[0]:.3e} → "
+      f"{losses_reference[-1]:.3e};  mean |yours − reference| = {(x_yours - x_reference).abs().mean().item():.4f}")
+viz.image_grid([content, style, x_yours, x_reference], ["photo", "style", f"{by_hand.source} loop", "reference loop"], ncols=4)
+
+# %%
+viz.loss_curves({f"{by_hand.source} loop": losses_yours, "reference loop": losses_reference}, title="L_total per Adam step")
+
+# %% [markdown]
+# If the first line above starts with ✓, the third picture was made end to end by code you wrote:
+# your preprocessing, your feature extraction, your losses and your Adam step.
+#
+# ## What you should remember
 # - $\beta/\alpha$ trades content for style; look at both the losses and the pictures.
-# - Content from deeper layers = more freedom for the style; the start image matters.
-# - Total variation removes speckle; styles without repeated texture (a deep-field photo) fail.
+# - The paper's content term grows with the image, so its β depends on the size; per position it does not.
+# - Content from deeper layers = more freedom for the style; the start image matters; TV removes speckle.
+# - Styles without repeated texture (a deep-field photo) fail — test with controls before blaming the photo.

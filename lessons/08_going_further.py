@@ -30,9 +30,31 @@ from nst_teach import viz
 
 nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device this notebook runs on
 
+# %% [markdown]
+# ## The lecture's other examples
+#
+# Lecture 003 ends with results in the style of Roy Lichtenstein (*Bicentennial Print*: Ben-Day dots)
+# and Paul Signac (*Cassis, Cap Lombard*: pointillism); our `ben_day` and `pointillism` are procedural
+# imitations of those styles. **Predict:** which of the two will keep the astronaut's face more
+# recognisable — the large, regular dots or the small, dense dabs of colour?
+
 # %%
 model = nt.load_vgg19(last_layer="relu5_1")
-content, style = nt.load_image("astronaut", SIZE), nt.load_image("starry_night", SIZE)
+content = nt.load_image("astronaut", SIZE)
+gallery = {name: nt.style_transfer(content, name, steps=STEPS, size=SIZE, model=model) for name in ("ben_day", "pointillism")}
+viz.image_grid([content] + [nt.load_image(n, SIZE) for n in gallery] + [r.image for r in gallery.values()],
+               ["photo", *gallery, *(f"result: {n}" for n in gallery)], ncols=3)
+
+# %% [markdown]
+# **Answer.** Look at the bottom row: the dense dabs of `pointillism` are small enough for the
+# `relu4_2` layout to survive between them, while `ben_day`'s regular dots and flat colour fields are
+# larger patterns that cover more of the face. In both, the dots are placed where the photo's
+# features allow them — that is the content term at work.
+#
+# The rest of this lesson uses the astronaut with Starry Night:
+
+# %%
+style = nt.load_image("starry_night", SIZE)
 result = nt.style_transfer(content, style, steps=STEPS, size=SIZE, model=model)
 viz.panel(content, style, result.image)
 
@@ -53,6 +75,8 @@ viz.panel(content, style, result.image)
 # **Colour histogram matching.** Before the transfer, recolour the style image so that its pixels
 # have the mean $\mu_c$ and covariance $\Sigma_c$ of the photo's:
 # $x' = \Sigma_c^{1/2}\Sigma_s^{-1/2}(x - \mu_s) + \mu_c$.
+#
+# **Predict:** after colour histogram matching, will the style image still look like Starry Night?
 
 # %%
 from nst_teach.colour import match_colour_histogram, preserve_colours
@@ -87,6 +111,9 @@ viz.image_grid(multi.stages, [f"{max(s.shape[-2:])} px" for s in multi.stages], 
 # iterations spent rebuilding it cancel the cheap coarse ones. What did make it ~4× faster is the
 # arithmetic: VGG-19 in bfloat16 with a channels-last memory layout, the losses kept in fp32
 # (`nst_teach.precision`). That is the default, and the README has the numbers.
+#
+# **Answer** (colour matching): the strokes and swirls are still there — only the palette is the
+# photo's now. Colour and texture are separate statistics: that is what the two fixes exploit.
 
 # %% [markdown]
 # ## Where the field went next
@@ -108,7 +135,8 @@ viz.image_grid(multi.stages, [f"{max(s.shape[-2:])} px" for s in multi.stages], 
 # wrote — content features and Gram statistics — are still used to train and evaluate many of them.
 
 # %% [markdown]
-# ## Recap
+# ## What you should remember
 # - Keep the photo's colours with luminance-only transfer or by matching the style's colour statistics.
-# - Coarse-to-fine: small first, then upsample and refine.
-# - Feed-forward (Johnson, Ulyanov) and AdaIN (Huang & Belongie) trade some quality for huge speed-ups.
+# - Coarse-to-fine: small first, then upsample and refine; measure whether it is really faster.
+# - Feed-forward (Johnson, Ulyanov) and AdaIN (Huang & Belongie) trade some quality for huge speed-ups;
+#   the content and Gram losses you wrote in exercises 4 and 5 still train and judge them.

@@ -90,3 +90,42 @@ def format_table(rows=None, kinds=("conv", "relu", "pool")):
         lines.append(f"{row.name:<8} {shape:>16} {row.params:>11,} {row.receptive_field:>13} {row.jump:>5}")
     lines.append(f"{'total':<8} {'':>16} {sum(r.params for r in rows):>11,}")
     return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- measured, not computed
+
+
+def effective_receptive_field(model, x, layer, channel=None):
+    """|∂ y / ∂ x| for one unit y of ``layer`` at the centre of the map, summed over the 3 colours: [H, W].
+
+    model: a VGG19 reaching ``layer``; x: a preprocessed input [1, 3, H, W]. channel: the unit's
+    filter (None: the one most active at the centre). The theoretical receptive field (above) says
+    which pixels *can* reach the unit; this map, from autograd, says how much each one does: it is
+    bright near the centre and fades long before the theoretical edge (Luo et al. 2016).
+    Returns (map, channel).
+    """
+    import torch
+
+    from .features import extract_features
+
+    x = x.detach().clone().requires_grad_(True)
+    F = extract_features(model, x, [layer])[layer][0]  # (N_l, H_l, W_l)
+    i, j = F.shape[1] // 2, F.shape[2] // 2
+    if channel is None:
+        channel = int(F[:, i, j].argmax())
+    (grad,) = torch.autograd.grad(F[channel, i, j], x)
+    return grad[0].abs().sum(dim=0), channel  # (H, W)
+
+
+def effective_width(gradient_map, fraction=0.9):
+    """The side, in pixels, of the smallest square around the map's centre that holds ``fraction``
+    of Σ|gradient| (a number to put next to the theoretical receptive field)."""
+    H, W = gradient_map.shape
+    total, ci, cj = float(gradient_map.sum()), H // 2, W // 2
+    if total == 0:
+        return 0
+    for half in range(max(H, W)):
+        window = gradient_map[max(0, ci - half): ci + half + 1, max(0, cj - half): cj + half + 1]
+        if float(window.sum()) >= fraction * total:
+            return 2 * half + 1
+    return max(H, W)

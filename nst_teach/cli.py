@@ -3,6 +3,7 @@
     nst-teach transfer CONTENT STYLE -o OUT.png [--gif OUT.gif] [--size 512] [--steps 400] [--scales 0.5,1] …
     nst-teach samples
     nst-teach features IMAGE --layers relu1_1,relu3_1,relu5_1 -o grid.png
+    nst-teach features cat starry_night --channels-at 3,17,42 -o same_channels.png
     nst-teach exercises init DIR
     nst-teach grade [ex03 …] [--dir DIR] [--json]
     nst-teach figures [-o figures]
@@ -180,20 +181,41 @@ def cmd_samples(args):
 
 
 def cmd_features(args):
-    from .viz import feature_grid, save_figure  # matplotlib: loaded only by the commands that draw
+    from .viz import compare_features, feature_grid, save_figure  # matplotlib: loaded only by the commands that draw
 
     layers = _layers(args.layers)
     if not layers:
         raise NSTError("give at least one layer, e.g. --layers relu1_1,relu3_1,relu5_1")
     deepest = max((canonical_layer_name(n) for n in layers), key=TORCHVISION_INDEX.get)
     check_output_path(args.output, (".png", ".jpg", ".jpeg", ".pdf", ".svg"))
-    img = load_image(args.image, args.size)
+    chosen = _channel_indices(args.channels_at) if args.channels_at is not None else None
+    images = {name: load_image(name, args.size) for name in args.image}
     model = load_vgg19(args.weights, last_layer=deepest)
     with torch.no_grad():
-        features = extract_features(model, preprocess(img, model.convention), layers)
-    save_figure(feature_grid({k: v.cpu() for k, v in features.items()}, channels=args.channels), args.output)
-    print(f"wrote {args.output} ({len(layers)} layers × {args.channels} channels)")
+        features = {name: {k: v.cpu() for k, v in extract_features(model, preprocess(img, model.convention), layers).items()}
+                    for name, img in images.items()}
+    if len(images) == 1 and chosen is None:
+        fig = feature_grid(next(iter(features.values())), channels=args.channels)
+    else:  # the same channels of every image, one colour scale per layer
+        labels = {name: Path(name).stem for name in features}
+        if len(set(labels.values())) < len(labels):
+            labels = {name: name for name in features}
+        fig = compare_features({labels[n]: f for n, f in features.items()}, channels=chosen or args.channels)
+    save_figure(fig, args.output)
+    count = len(chosen) if chosen else args.channels
+    print(f"wrote {args.output} ({len(images)} image{'s' * (len(images) > 1)}, {len(layers)} layers × {count} channels)")
     return 0
+
+
+def _channel_indices(text):
+    """"3,17,42" → [3, 17, 42] (checked against each layer's channel count when the features exist)."""
+    try:
+        indices = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise NSTError(f"--channels-at takes channel numbers separated by commas, e.g. 3,17,42; got {text!r}") from None
+    if not indices or min(indices) < 0:
+        raise NSTError(f"--channels-at takes channel numbers ≥ 0 separated by commas, e.g. 3,17,42; got {text!r}")
+    return indices
 
 
 def cmd_exercises(args):
@@ -232,11 +254,13 @@ def build_parser():
     sub.add_parser("samples", help="list the sample images").set_defaults(run=cmd_samples)
 
     p = sub.add_parser("features", help="save a grid of VGG-19 feature maps")
-    p.add_argument("image", help="a path or a sample name")
+    p.add_argument("image", nargs="+", help="paths or sample names; with two or more, the same channels of each side by side")
     p.add_argument("--layers", default="relu1_1,relu3_1,relu5_1", help="comma-separated layer names")
     p.add_argument("-o", "--output", required=True, help="figure file (.png, .pdf, .svg)")
     p.add_argument("--size", type=int, default=256)
-    p.add_argument("--channels", type=int, default=16, help="feature maps per layer (the most active)")
+    p.add_argument("--channels", type=int, default=16, help="feature maps per layer (the most active of the first image)")
+    p.add_argument("--channels-at", default=None, metavar="I,J,…",
+                   help="these channel numbers at every layer, e.g. 3,17,42 (one colour scale per layer, shared by the images)")
     p.add_argument("--weights", default="auto")
     p.set_defaults(run=cmd_features)
 

@@ -41,6 +41,18 @@ def content_loss_per_position(F, P):
     return content_loss(F, P) / (H * W)
 
 
+def content_error_map(F, P):
+    """Where the content differs: ½ Σ_i (F_ij − P_ij)² at each position j, as a map [H, W].
+
+    F, P: [1, N_l, H, W] (or [N_l, H, W]). The map sums to `content_loss(F, P)`; drawn as a heat map
+    it shows *where* an image's content departs from the photo's (lessons 4 and 7). No gradient.
+    """
+    if F.shape != P.shape:
+        raise NSTError(f"content features have different shapes {tuple(F.shape)} and {tuple(P.shape)}: use images of the same size")
+    D = (F.detach().float() - P.detach().float()).reshape(-1, *F.shape[-2:])  # (N_l, H, W)
+    return 0.5 * (D**2).sum(dim=0)  # (H, W)
+
+
 def style_layer_loss(F, A, gram=gram_matrix):
     """E_l = 1/(4 N_l² M_l²) Σ_ij (G_ij − A_ij)², with G = F Fᵀ.
 

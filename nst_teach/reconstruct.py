@@ -47,3 +47,64 @@ def synthesize_texture(style, layers, *, steps=100, seed=0, model=None, **option
     # α = 0: the "content" image only sets the size of x; its layer is a style layer (no extra pass).
     return style_transfer(style, style, content_layers=(layers[0],), style_layers=tuple(layers), content_weight=0.0,
                           style_weight=1.0, init="noise", steps=steps, seed=seed, model=model, **{"size": None, "scales": (1.0,), "optimizer": "lbfgsb", "weighting": "paper", **options})
+
+
+# ----------------------------------------------------------------------------- with any loss (the student's)
+
+
+def _from_noise(objective, like, steps, seed):
+    """L-BFGS-B from the same white noise as above: minimise objective(x) over x ∈ [0, 1]. → (x, [loss per step])."""
+    import torch
+
+    from .optim import lbfgsb
+    from .transfer import initial_image
+
+    losses = []
+
+    def f_and_grad(x):
+        x = x.requires_grad_(True)
+        L = objective(x)
+        (grad,) = torch.autograd.grad(L, x)
+        return float(L.detach()), grad
+
+    def on_iteration(x):
+        with torch.no_grad():
+            losses.append(float(objective(x)))
+        return False
+
+    x = lbfgsb(f_and_grad, initial_image(like, like, "noise", seed), steps, on_iteration)
+    return x.detach(), losses
+
+
+def reconstruct_with(content_loss, image, layer, *, steps=100, seed=0, model=None):
+    """`reconstruct_content` with the content loss you give, ``content_loss(F, P)`` (e.g. your exercise 4).
+
+    image: [1, 3, H, W] in [0, 1]; model: a VGG19 reaching ``layer``. Returns (x, [loss after each step]).
+    """
+    import torch
+
+    from .features import extract_features
+    from .preprocess import preprocess
+
+    with torch.no_grad():
+        P = extract_features(model, preprocess(image, model.convention), [layer])[layer]
+    return _from_noise(lambda x: content_loss(extract_features(model, preprocess(x, model.convention), [layer])[layer], P),
+                       image, steps, seed)
+
+
+def synthesize_with(style_loss, style, layers, *, steps=100, seed=0, model=None):
+    """`synthesize_texture` with the style loss you give, ``style_loss({l: F^l}, {l: A^l})`` (e.g. your exercise 5).
+
+    style: [1, 3, H, W] in [0, 1]; A^l = gram_matrix(F^l[0]) of the style image. Returns (x, [loss after each step]).
+    """
+    import torch
+
+    from .features import extract_features
+    from .gram import gram_matrix
+    from .preprocess import preprocess
+
+    layers = list(layers)
+    with torch.no_grad():
+        A = {l: gram_matrix(F[0]) for l, F in extract_features(model, preprocess(style, model.convention), layers).items()}
+    return _from_noise(lambda x: style_loss(extract_features(model, preprocess(x, model.convention), layers), A),
+                       style, steps, seed)

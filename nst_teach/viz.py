@@ -248,6 +248,118 @@ def matrix_heatmaps(F, channels=None, title=None):
     return fig
 
 
+def channels_per_layer(features, channels=3, layers=None):
+    """{layer: channel indices}: the same indices at every layer (a list such as [3, 17, 42]),
+    given per layer (a dict), or the ``channels`` most active ones of ``features`` (an int).
+
+    features: {layer: F [1, N, H, W]} of the image the choice is made on (e.g. the photo).
+    An index a layer does not have is an error that says how many channels the layer has.
+    """
+    layers = list(layers or features)
+    if isinstance(channels, dict):
+        chosen = {layer: list(channels[layer]) for layer in layers}
+    elif isinstance(channels, int):
+        chosen = {layer: select_channels(features[layer], channels) for layer in layers}
+    else:
+        chosen = {layer: list(channels) for layer in layers}
+    for layer, idx in chosen.items():
+        N = features[layer].shape[-3]
+        bad = [i for i in idx if not (isinstance(i, int) and 0 <= i < N)]
+        if bad or not idx:
+            raise NSTError(f"{layer} has {N} channels (0 … {N - 1}): channel {bad[0] if bad else '(none)'} does not exist")
+    return chosen
+
+
+@_styled
+def compare_features(images, channels=3, title=None, size=1.5):
+    """The same channels of several images side by side: one row per layer, one colour scale per row.
+
+    images: {label: {layer: F [1, N, H, W]}}, e.g. {"photo": …, "step 10": …, "style": …}, each with
+    the same layers (the spatial sizes may differ). channels: see `channels_per_layer` (an int picks
+    the most active channels of the *first* image). Within a row every map is drawn from 0 (silent)
+    to the largest value in the row, so a brighter map really is a stronger response, image against
+    image. Titles "label #i". Returns the figure; ``fig.channels`` = {layer: indices},
+    ``fig.limits`` = {layer: (vmin, vmax)}.
+    """
+    if not images:
+        raise NSTError("compare_features needs at least one image: {label: {layer: features}}")
+    first = next(iter(images.values()))
+    layers = list(first)
+    for label, feats in images.items():
+        missing = [layer for layer in layers if layer not in feats]
+        if missing:
+            raise NSTError(f"{label!r} has no features at {', '.join(missing)}: give every image the same layers")
+    chosen = channels_per_layer(first, channels, layers)
+    ncols = max(len(chosen[layer]) * len(images) for layer in layers)
+    fig = Figure(figsize=(size * ncols + 0.9, (size + 0.25) * len(layers) + (0.5 if title else 0.1)), layout="constrained")
+    axes = fig.subplots(len(layers), ncols, squeeze=False)
+    limits = {}
+    for r, layer in enumerate(layers):
+        idx = chosen[layer]
+        maps = [(label, i, feats[layer].detach().cpu().float().reshape(-1, *feats[layer].shape[-2:])[i].numpy())
+                for label, feats in images.items() for i in idx]  # (H_l, W_l) each
+        vmax = max(float(m.max()) for _, _, m in maps)
+        limits[layer] = (0.0, vmax if vmax > 0 else 1.0)
+        for c, ax in enumerate(axes[r]):
+            if c >= len(maps):
+                fig.delaxes(ax)
+                continue
+            label, i, fmap = maps[c]
+            ax.imshow(fmap, cmap=FEATURE_CMAP, interpolation="nearest", vmin=limits[layer][0], vmax=limits[layer][1])
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(f"{label} #{i}", fontsize=9)
+            if c == 0:
+                ax.set_ylabel(layer, fontsize=11)
+    if title:
+        fig.suptitle(title)
+    fig.channels, fig.limits = chosen, limits
+    return fig
+
+
+@_styled
+def heatmap_grid(rows, shared="row", cmap=MATRIX_CMAP, title=None, size=2.4):
+    """2-D maps in a grid: {row label: {column label: array or tensor (H, W)}}, with colour bars.
+
+    shared: "row" (one colour scale per row: the maps of a row are comparable, e.g. the Gram matrix
+    of the result and of the style image at one layer), "all" (one scale for the whole grid) or None
+    (each map its own). One colour bar per row ("row", "all") or per map (None).
+    Used for the per-position content error |F − P|² (lesson 4) and Gram matrices (lesson 5).
+    """
+    if not rows or not all(rows.values()):
+        raise NSTError("heatmap_grid needs {row: {column: 2-D map}} with at least one map per row")
+    if shared not in ("row", "all", None):
+        raise NSTError(f"shared must be 'row', 'all' or None, got {shared!r}")
+    arrays = {r: {c: np.asarray(torch.as_tensor(m).detach().cpu().float().squeeze()) for c, m in cols.items()}
+              for r, cols in rows.items()}
+    everything = [m for cols in arrays.values() for m in cols.values()]
+    if any(m.ndim != 2 for m in everything):
+        raise NSTError("heatmap_grid draws 2-D maps: give (H, W) arrays (sum the channels first)")
+    ncols = max(len(cols) for cols in arrays.values())
+    fig = Figure(figsize=(size * ncols + 1.2, size * len(arrays) + (0.5 if title else 0.1)), layout="constrained")
+    axes = fig.subplots(len(arrays), ncols, squeeze=False)
+    overall = (min(float(m.min()) for m in everything), max(float(m.max()) for m in everything))
+    for r, (row, cols) in enumerate(arrays.items()):
+        maps = list(cols.values())
+        limits = overall if shared == "all" else (min(float(m.min()) for m in maps), max(float(m.max()) for m in maps))
+        for c, ax in enumerate(axes[r]):
+            if c >= len(maps):
+                fig.delaxes(ax)
+                continue
+            kwargs = dict(vmin=limits[0], vmax=limits[1]) if shared else {}
+            im = ax.imshow(maps[c], cmap=cmap, interpolation="nearest", **kwargs)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            ax.set_title(list(cols)[c], fontsize=10)
+            if c == 0:
+                ax.set_ylabel(row, fontsize=11)
+            if shared is None or c == len(maps) - 1:
+                fig.colorbar(im, ax=ax if shared is None else list(axes[r][: len(maps)]), shrink=0.85)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
 @_styled
 def receptive_field_chart(rows=None, title="Receptive field of each VGG-19 layer"):
     """Bar chart of the receptive field r (input pixels) of every ReLU and pool (one axes)."""

@@ -54,3 +54,22 @@ def test_format_table_and_bad_size():
     assert "relu1_1" not in format_table(kinds=("conv",))
     with pytest.raises(NSTError, match="positive"):
         architecture(0)
+
+
+def test_effective_receptive_field_lies_inside_the_theoretical_one_and_is_smaller(vgg, cat):
+    import torch
+
+    from nst_teach.anatomy import effective_receptive_field, effective_width
+    from nst_teach.preprocess import preprocess
+
+    x = preprocess(cat, "caffe")
+    grad, channel = effective_receptive_field(vgg, x, "relu3_1")
+    assert grad.shape == x.shape[-2:] and 0 <= channel < 256
+    H, W = grad.shape
+    r = receptive_field("relu3_1")  # 24 px: nothing outside that square can reach the unit
+    ci, cj = (H // 4) // 2 * 4 + 2, (W // 4) // 2 * 4 + 2  # the centre unit of the map (1/4 the size), in input pixels
+    outside = grad.clone()
+    outside[max(0, ci - r): ci + r, max(0, cj - r): cj + r] = 0
+    assert grad.sum() > 0 and outside.sum() == 0
+    assert 1 <= effective_width(grad, 0.9) <= r
+    assert effective_width(torch.ones(9, 9), 1.0) == 9 and effective_width(torch.zeros(5, 5)) == 0

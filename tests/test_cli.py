@@ -264,3 +264,39 @@ def test_transfer_coarse_to_fine_schedule(capsys, tmp_path, photo):
             g.seek(i)
             sizes.add(g.size)
     assert sizes == {(128, 102)}
+
+
+def test_features_channels_at_draws_those_channels_of_every_image_on_one_scale(capsys, tmp_path, photo, monkeypatch):
+    import torch
+
+    from nst_teach import viz
+    from nst_teach.features import extract_features
+    from nst_teach.preprocess import preprocess
+    from nst_teach.vgg import load_vgg19
+
+    drawn = {}
+    real_save = viz.save_figure
+    monkeypatch.setattr(viz, "save_figure", lambda fig, path: (drawn.setdefault("fig", fig), real_save(fig, path))[1])
+    out = tmp_path / "same.png"
+    code, stdout, err = run(capsys, "features", photo, "starry_night", "--layers", "relu1_1,relu2_1", "--channels-at", "3,17,42",
+                            "-o", out, "--size", 64)
+    assert code == 0, err
+    assert "2 images, 2 layers × 3 channels" in stdout and out.exists()
+    fig = drawn["fig"]
+    assert fig.channels == {"relu1_1": [3, 17, 42], "relu2_1": [3, 17, 42]}
+    axes = [ax for ax in fig.axes if ax.images]
+    assert [ax.get_title() for ax in axes[:6]] == ["photo #3", "photo #17", "photo #42",
+                                                  "starry_night #3", "starry_night #17", "starry_night #42"]
+    assert len({ax.images[0].get_clim() for ax in axes[:6]}) == 1  # one colour scale for the relu1_1 row
+    assert axes[0].images[0].get_clim() != axes[6].images[0].get_clim()
+    model = load_vgg19(last_layer="relu2_1")
+    with torch.no_grad():
+        F = extract_features(model, preprocess(load_image(photo, 64), model.convention), ["relu1_1"])["relu1_1"]
+    np.testing.assert_allclose(axes[1].images[0].get_array(), F[0, 17].numpy(), rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("value, words", [("3,x", ["3,17,42"]), ("-1", ["≥ 0"]), ("3,64", ["relu1_1 has 64 channels", "64"])])
+def test_features_channels_at_mistakes(capsys, tmp_path, photo, value, words):
+    code, _, err = run(capsys, "features", photo, "--layers", "relu1_1", "--channels-at", value, "-o", tmp_path / "g.png", "--size", 64)
+    assert_usage_error(code, err, *words)
+    assert not (tmp_path / "g.png").exists()

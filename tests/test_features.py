@@ -132,3 +132,19 @@ def test_layer_beyond_the_model_raises(vgg, x):
 def test_unknown_layer_raises(vgg, x):
     with pytest.raises(NSTError, match="unknown layer"):
         extract_features(vgg, x, ["relu9_9"])
+
+
+def test_top_patches_are_the_strongest_units_cut_at_their_receptive_field(vgg, cat, coffee):
+    import torch
+
+    from nst_teach import extract_features, preprocess
+    from nst_teach.anatomy import receptive_field
+    from nst_teach.features import top_patches
+
+    patches = top_patches(vgg, [cat, coffee], "relu2_1", channel=5, count=4)
+    values = [v for v, _ in patches]
+    assert len(patches) == 4 and values == sorted(values, reverse=True)
+    with torch.no_grad():
+        best = max(extract_features(vgg, preprocess(img, "caffe"), ["relu2_1"])["relu2_1"][0, 5].max().item() for img in (cat, coffee))
+    assert values[0] == pytest.approx(best)
+    assert all(p.shape[-2:] == (receptive_field("relu2_1"),) * 2 for _, p in patches)

@@ -564,3 +564,56 @@ def test_the_wheel_ships_the_top_level_exercises_as_the_templates(tmp_path):
     # and the rest of the package: every module of the tree is in the wheel (pyproject lists packages by hand)
     modules = {p.relative_to(root).as_posix() for p in (root / "nst_teach").rglob("*.py")}
     assert modules <= {p.relative_to(tmp_path / "site").as_posix() for p in (tmp_path / "site" / "nst_teach").rglob("*.py")}
+
+
+# ----------------------------------------------------------------------------- student_function (lessons draw with it)
+
+
+def test_student_function_yours_when_it_passes_then_the_reference_with_the_hint(tmp_path, capsys, monkeypatch):
+    """Through the real grader: a passing file is used; an edit (no restart) to a named mistake or a
+    syntax error falls back to the reference with a one-line note; a fixed file is used again."""
+    import numpy as np
+
+    from nst_teach.grading import student_function
+    from nst_teach.gram import gram_matrix as reference
+
+    folder = write_solutions(tmp_path / "bob")
+    monkeypatch.setenv("NST_TEACH_EXERCISES", str(folder))
+    F = np.array([[19.0, 20.0], [9.0, 8.0]])
+
+    gram = student_function("ex03", "gram_matrix")
+    assert gram.source == "yours" and capsys.readouterr().out.startswith("✓ using your gram_matrix")
+    assert gram.__wrapped__.__module__ == "ex03_gram" and np.array_equal(gram(F), [[761, 331], [331, 145]])
+
+    (folder / "ex03_gram.py").write_text(wrong_source("ex03", "wrong_ex03", "gram_div_M"))
+    gram = student_function("ex03", "gram_matrix")
+    out = capsys.readouterr().out
+    assert gram.source == "reference" and gram.__wrapped__ is reference
+    assert len(out.strip().splitlines()) == 1 and "does not pass ex03 yet" in out and "normalised by M" in out
+    assert np.array_equal(gram(F), [[761, 331], [331, 145]])  # the lesson goes on with the right numbers
+
+    (folder / "ex03_gram.py").write_text("def gram_matrix(F:\n")
+    gram = student_function("ex03", "gram_matrix")
+    assert gram.source == "reference" and "SyntaxError" in capsys.readouterr().out
+
+    (folder / "ex03_gram.py").write_text(SOLUTIONS["ex03"] + "\nMARK = 'edited'\n")  # no kernel restart needed
+    gram = student_function("ex03", "gram_matrix")
+    assert gram.source == "yours" and sys.modules["ex03_gram"].MARK == "edited"
+    assert not list(folder.glob("__pycache__"))
+
+
+def test_student_function_falls_back_when_not_attempted_or_no_folder(tmp_path, capsys, monkeypatch):
+    from nst_teach.grading import init_exercises, student_function
+    from nst_teach.losses import tv_loss
+
+    monkeypatch.chdir(tmp_path)  # no exercises here, in ./exercises or in ../exercises
+    monkeypatch.delenv("NST_TEACH_EXERCISES", raising=False)
+    tv = student_function("ex07", "tv_loss")
+    assert tv.source == "reference" and tv.__wrapped__ is tv_loss
+    assert "start_exercises()" in capsys.readouterr().out
+
+    init_exercises(tmp_path / "exercises")  # the untouched templates
+    tv = student_function("ex07", "tv_loss")
+    assert tv.source == "reference" and "not attempted" in capsys.readouterr().out
+    with pytest.raises(NSTError, match="gram_matrix"):
+        student_function("ex03", "gram")

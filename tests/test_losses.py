@@ -226,3 +226,15 @@ def test_total_loss_gradcheck():
         return total_loss(content_loss(f, P), style_layer_loss(f, A), tv_loss(f), content_weight=0.5, style_weight=10.0, tv_weight=0.2)
 
     assert torch.autograd.gradcheck(L, (F,))
+
+
+def test_content_error_map_sums_to_the_content_loss_and_shows_where():
+    from nst_teach.losses import content_error_map
+
+    P = torch.rand(1, 5, 4, 6, generator=torch.Generator().manual_seed(0))
+    F = P.clone()
+    F[0, :, 1, 2] += 3.0  # one position differs
+    E = content_error_map(F, P)
+    assert E.shape == (4, 6)
+    assert E.sum().item() == pytest.approx(content_loss(F, P).item())
+    assert E[1, 2] == E.max() and (E > 0).sum() == 1

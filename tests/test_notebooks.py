@@ -7,6 +7,9 @@ that the two hold the same cells, that the committed notebook has no outputs, an
 The cell tagged "parameters" stays as written (class size); a cell inserted right after it sets
 small values, as papermill does, so the notebook on disk is never modified. Each notebook runs in a
 temporary folder with the sample cache in tmp, on the kernel of the interpreter running pytest.
+Lesson 3 also runs with a student's folder (``$NST_TEACH_EXERCISES``): the hand-written solutions of
+tests/solutions/ (its figures must come from them), and one named mistake from tests/wrong/ (the
+hint must show and the lesson must still run to the end on the reference).
 """
 
 import time
@@ -82,8 +85,8 @@ def test_notebook_committed_without_outputs(path):
             assert cell.outputs == [] and cell.execution_count is None, f"{path.name}: clear outputs before committing"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_notebook_runs_at_toy_size(path, tmp_path, monkeypatch):
+def execute(path, tmp_path, monkeypatch):
+    """Run the notebook at toy size in tmp_path; returns (the executed notebook, seconds)."""
     monkeypatch.setenv("NST_TEACH_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("MPLBACKEND", "module://matplotlib_inline.backend_inline")
     # One thread: at toy size threads gain little, and on a busy CI machine they fight (5× slower).
@@ -96,8 +99,17 @@ def test_notebook_runs_at_toy_size(path, tmp_path, monkeypatch):
                                      resources={"metadata": {"path": str(tmp_path)}})
     start = time.perf_counter()
     client.execute()  # raises CellExecutionError, with the cell and traceback, on the first error
-    seconds = time.perf_counter() - start
+    return nb, time.perf_counter() - start
 
+
+def printed(nb):
+    return "".join(out.get("text", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_runs_at_toy_size(path, tmp_path, monkeypatch):
+    monkeypatch.delenv("NST_TEACH_EXERCISES", raising=False)  # the lesson finds (or makes) its own folder
+    nb, seconds = execute(path, tmp_path, monkeypatch)
     imported = Path(nb.cells[-1].outputs[0].text.strip())
     assert imported.is_relative_to(ROOT), f"the kernel imported {imported}, not this tree's nst_teach: set PYTHONPATH"
     outputs = [out for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs]
@@ -105,3 +117,43 @@ def test_notebook_runs_at_toy_size(path, tmp_path, monkeypatch):
     assert images, f"{path.name} produced no figure"
     assert seconds < 120, f"{path.name} took {seconds:.0f} s at toy size"
 
+
+SOLUTIONS = ROOT / "tests" / "solutions"
+WRONG = ROOT / "tests" / "wrong"
+LESSON_3 = LESSONS / "03_gram_covariance_correlation.ipynb"
+
+
+def student_folder(folder, wrong=None):
+    """The hand-written solutions in ``folder``; wrong=(exercise file, module, mistake): that file then
+    uses the named wrong implementation of tests/wrong/<module>.py instead."""
+    folder.mkdir()
+    for solution in SOLUTIONS.glob("ex*.py"):
+        (folder / solution.name).write_text(solution.read_text())
+    if wrong:
+        file, module, mistake = wrong
+        (folder / file).write_text((SOLUTIONS / file).read_text() + f"\nimport sys\nsys.path.insert(0, {str(WRONG)!r})\n"
+                                   f"from {module} import WRONG as _WRONG\nglobals().update(_WRONG[{mistake!r}])\n")
+    return folder
+
+
+def test_lesson_draws_with_the_students_own_functions(tmp_path, monkeypatch):
+    """Correct solutions in the student's folder: the lesson uses them (and says so), to the end."""
+    monkeypatch.setenv("NST_TEACH_EXERCISES", str(student_folder(tmp_path / "student")))
+    nb, _ = execute(LESSON_3, tmp_path, monkeypatch)
+    text = printed(nb)
+    assert "✓ using your gram_matrix (ex03 passes)" in text and "✓ using your correlation_matrix" in text
+    assert "showing the reference" not in text and "✗" not in text
+    assert "G = [[761.0, 331.0], [331.0, 145.0]]" in text  # computed by the student's gram_matrix
+
+
+def test_lesson_with_a_wrong_function_shows_the_hint_and_runs_to_the_end(tmp_path, monkeypatch):
+    """A named mistake (G divided by M): check() shows the hint, the figures fall back to the reference."""
+    folder = student_folder(tmp_path / "student", wrong=("ex03_gram.py", "wrong_ex03", "gram_div_M"))
+    monkeypatch.setenv("NST_TEACH_EXERCISES", str(folder))
+    nb, _ = execute(LESSON_3, tmp_path, monkeypatch)
+    text = printed(nb)
+    html = "".join(out.get("data", {}).get("text/html", "") for cell in nb.cells if cell.cell_type == "code" for out in cell.outputs)
+    assert "normalised by M" in html  # check("ex03")'s verdict
+    assert "✗ your gram_matrix does not pass ex03 yet" in text and "showing the reference" in text
+    assert "G = [[761.0, 331.0], [331.0, 145.0]]" in text  # the lesson goes on with the right numbers
+    assert nb.cells[-1].outputs, "the notebook did not run to the end"

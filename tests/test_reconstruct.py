@@ -35,3 +35,21 @@ def test_texture_synthesis_matches_gram_matrices_and_is_seeded(vgg, cat):
         assert after < 0.2 * before
     again = synthesize_texture(cat, layers, steps=10, model=vgg, device="cpu")
     torch.testing.assert_close(again.image, result.image)
+
+
+def test_reconstruct_and_synthesize_with_a_given_loss_call_it_and_descend(vgg, cat):
+    from nst_teach.losses import content_loss, style_loss
+    from nst_teach.reconstruct import reconstruct_with, synthesize_with
+
+    calls = []
+
+    def my_content_loss(F, P):
+        calls.append(F.shape)
+        return content_loss(F, P)
+
+    small = cat[..., :48, :48]
+    x, losses = reconstruct_with(my_content_loss, small, "relu2_2", steps=5, model=vgg)
+    assert calls and x.shape == small.shape and 0 <= x.min() and x.max() <= 1
+    assert len(losses) >= 2 and losses[-1] < losses[0]
+    x, losses = synthesize_with(style_loss, small, ["relu1_1", "relu2_1"], steps=5, model=vgg)
+    assert losses[-1] < losses[0]

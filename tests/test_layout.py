@@ -1,0 +1,76 @@
+"""The package reads like the syllabus: no import circles, and no module too long to read in one sitting."""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "nst_teach"
+MAX_LINES = 450  # "short enough to read in one sitting" (STYLE.md); the issue's "~400"
+
+
+def module_name(path):
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path):
+    """The nst_teach modules that ``path`` imports, anywhere in the file (function-level imports too)."""
+    name = module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            if base.startswith("nst_teach"):
+                found.add(base)
+                found.update(f"{base}.{alias.name}" for alias in node.names)  # `from . import samples`
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.startswith("nst_teach"))
+    return found
+
+
+def test_no_import_circles():
+    modules = {module_name(p): p for p in PACKAGE.rglob("*.py")}
+    graph = {name: {m for m in imports_of(path) if m in modules and m != name} for name, path in modules.items()}
+    # A package's __init__ importing its own submodules is not a circle; a submodule importing its
+    # package's __init__ back (e.g. `from nst_teach import styles` inside styles/) would be.
+    for name in graph:
+        graph[name] -= {m for m in graph[name] if m.startswith(name + ".")}
+
+    def cycle_from(start):
+        stack, seen = [(start, [start])], set()
+        while stack:
+            node, path = stack.pop()
+            for nxt in graph[node]:
+                if nxt == start:
+                    return path + [start]
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append((nxt, path + [nxt]))
+        return None
+
+    cycles = [c for c in map(cycle_from, sorted(graph)) if c]
+    assert not cycles, "import circle: " + " → ".join(cycles[0])
+
+
+def test_the_checker_sees_a_circle(tmp_path, monkeypatch):
+    """The circle test above can fail: two modules importing each other are found."""
+    fake = tmp_path / "nst_teach"
+    fake.mkdir()
+    (fake / "__init__.py").write_text("")
+    (fake / "a.py").write_text("from .b import f\n")
+    (fake / "b.py").write_text("def f():\n    from . import a\n")
+    monkeypatch.setattr(__import__(__name__), "PACKAGE", fake)
+    try:
+        test_no_import_circles()
+    except AssertionError as err:
+        assert "nst_teach.a" in str(err) and "nst_teach.b" in str(err)
+    else:
+        raise AssertionError("the circle a → b → a was not found")
+
+
+def test_no_module_is_too_long_to_read():
+    long = {module_name(p): n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > MAX_LINES}
+    assert not long, f"split these modules (one concept each): {long}"
