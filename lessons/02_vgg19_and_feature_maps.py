@@ -165,7 +165,7 @@ viz.feature_grid(feats["relu3_1"], channels=16, title="relu3_1: the 16 most acti
 # unit's receptive field, 68 px) where that channel is strongest, over every position of every photo.
 
 # %%
-from nst_teach.features import top_patches
+from nst_teach.anatomy import top_patches
 
 photos = [nt.load_image(name, SIZE) for name in ("cat", "astronaut", "coffee", "rocket", "grace_hopper", "hubble_deep_field")]
 channels = viz.select_channels(feats["relu4_1"], 3)  # the cat's three most active relu4_1 channels

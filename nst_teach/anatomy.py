@@ -17,7 +17,11 @@ A conv layer has N_in · N_out · 3 · 3 weights plus N_out biases; VGG-19's 16 
 
 from dataclasses import dataclass
 
+import torch
+
 from .errors import NSTError
+from .features import extract_features
+from .preprocess import preprocess
 from .vgg import BLOCKS, LAYER_NAMES, canonical_layer_name
 
 
@@ -104,10 +108,6 @@ def effective_receptive_field(model, x, layer, channel=None):
     bright near the centre and fades long before the theoretical edge (Luo et al. 2016).
     Returns (map, channel).
     """
-    import torch
-
-    from .features import extract_features
-
     x = x.detach().clone().requires_grad_(True)
     F = extract_features(model, x, [layer])[layer][0]  # (N_l, H_l, W_l)
     i, j = F.shape[1] // 2, F.shape[2] // 2
@@ -129,3 +129,40 @@ def effective_width(gradient_map, fraction=0.9):
         if float(window.sum()) >= fraction * total:
             return 2 * half + 1
     return max(H, W)
+
+
+def top_patches(model, images, layer, channel, count=6, patch=None):
+    """What one unit responds to (Zeiler & Fergus 2013): the ``count`` input patches that excite
+    ``channel`` of ``layer`` most, over all positions of all ``images``.
+
+    model: a VGG19 reaching ``layer``; images: RGB images [1, 3, H, W] in [0, 1] (e.g. the sample
+    photos). Each patch is the square around the unit's position, of side ``patch`` (default: the
+    layer's theoretical receptive field, at most the image), cut from the image; at most one patch
+    per 3×3 neighbourhood of units, so the same spot is not shown twice. Returns a list of
+    (activation, patch [1, 3, s, s]), strongest first.
+    """
+    name = canonical_layer_name(layer)
+    info = next(row for row in architecture() if row.name == name)
+    candidates = []
+    for k, img in enumerate(images):
+        with torch.no_grad():
+            F = extract_features(model, preprocess(img, model.convention), [layer])[layer][0, channel].cpu()  # (H_l, W_l)
+        for flat in torch.argsort(F.flatten(), descending=True)[: 4 * count].tolist():
+            candidates.append((float(F.flatten()[flat]), k, flat // F.shape[1], flat % F.shape[1]))
+    candidates.sort(key=lambda c: -c[0])
+    chosen = []
+    for value, k, i, j in candidates:
+        if len(chosen) == count:
+            break
+        if any(k == k2 and abs(i - i2) <= 1 and abs(j - j2) <= 1 for _, k2, i2, j2 in chosen):
+            continue
+        chosen.append((value, k, i, j))
+    result = []
+    for value, k, i, j in chosen:
+        img = images[k]
+        H, W = img.shape[-2:]
+        side = min(patch or info.receptive_field, H, W)
+        ci, cj = int((i + 0.5) * info.jump), int((j + 0.5) * info.jump)  # the unit's centre in the input
+        top, left = min(max(0, ci - side // 2), H - side), min(max(0, cj - side // 2), W - side)
+        result.append((value, img[..., top: top + side, left: left + side]))
+    return result

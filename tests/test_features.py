@@ -139,7 +139,7 @@ def test_top_patches_are_the_strongest_units_cut_at_their_receptive_field(vgg, c
 
     from nst_teach import extract_features, preprocess
     from nst_teach.anatomy import receptive_field
-    from nst_teach.features import top_patches
+    from nst_teach.anatomy import top_patches
 
     patches = top_patches(vgg, [cat, coffee], "relu2_1", channel=5, count=4)
     values = [v for v, _ in patches]
