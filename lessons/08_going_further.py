@@ -84,10 +84,11 @@ from nst_teach.colour import match_colour_histogram, preserve_colours
 luminance_only = preserve_colours(result.image, content)
 matched_style = match_colour_histogram(style, content)
 # The recoloured style has far less contrast, so its Gram matrices (and L_style) are much
-# smaller: β = 1000 instead of 10 keeps style and content in balance.
-from_matched = nt.style_transfer(content, matched_style, steps=STEPS, size=SIZE, model=model, style_weight=1e3)
+# smaller: 100 × the default β keeps style and content in balance.
+beta = 100 * nt.TransferConfig().style_weight
+from_matched = nt.style_transfer(content, matched_style, steps=STEPS, size=SIZE, model=model, style_weight=beta)
 viz.image_grid([result.image, luminance_only, matched_style, from_matched.image],
-               ["plain", "luminance only (simplified)", "style, colour-matched", "transfer from it (β = 1000)"], ncols=4)
+               ["plain", "luminance only (simplified)", "style, colour-matched", f"transfer from it (β = {beta:g})"], ncols=4)
 
 # %% [markdown]
 # ## Coarse to fine
