@@ -13,6 +13,7 @@ import torch
 from .errors import NSTError
 from .images import check_size
 from .optim import OPTIMIZERS
+from .calibration import GRAMS
 from .precision import PRECISIONS
 from .vgg import POOLS, canonical_layer_name
 
@@ -32,7 +33,8 @@ INITS = ("content", "noise", "style")
 # towards content as the image grows (½Σ(F−P)² grows with M_l, E_l does not).
 WEIGHTINGS = ("per_position", "paper")
 # The options that take one of a few names, and those names: validate() and the CLI's choices read this.
-CHOICES = {"optimizer": tuple(OPTIMIZERS), "weighting": WEIGHTINGS, "init": INITS, "precision": PRECISIONS, "pool": POOLS}
+CHOICES = {"optimizer": tuple(OPTIMIZERS), "weighting": WEIGHTINGS, "init": INITS, "precision": PRECISIONS, "gram": GRAMS,
+           "pool": POOLS}
 
 
 @dataclass
@@ -54,7 +56,8 @@ class TransferConfig:
     init: str | torch.Tensor = "content"  # content | noise | style, or an image tensor to start from
     seed: int = 0
     device: str | None = None  # None: the given model's device, else cuda if available, else cpu
-    precision: str = "auto"  # auto (bf16 where it is fast) | fp32 | bf16: the network's, see nst_teach.precision
+    precision: str = "auto"  # auto (the fastest, measured on this machine) | fp32 | bf16: see nst_teach.calibration
+    gram: str = "auto"  # auto (the fastest, measured) | fast (precision.gram_fast) | autograd: the same G either way
     weights: str = "auto"  # see nst_teach.vgg.load_vgg19
     pool: str = "max"  # max | avg
 
