@@ -26,7 +26,10 @@ DEFAULT_LR = {"lbfgs": None, "lbfgsb": None, "adam": 0.02}
 # inputs, summed losses): no fixed η suits every image and weight. Their default η is set from the
 # first gradient so that the first step moves a pixel by this much on average.
 FIRST_STEP = {"gd": 0.01, "momentum": 0.001}
-INITS = ("content", "noise", "style")
+# recoloured: the content photo with the style image's colour mean and covariance (colour.match_colour_histogram)
+INITS = ("content", "recoloured", "noise", "style")
+# What L-BFGS moves: the pixels, or the coefficients of a Laplacian pyramid of the image (nst_teach.pyramid)
+PARAMETRISATIONS = ("pixels", "pyramid")
 # How α and β are applied (see StyleTransferLoss): "per_position" divides the content term by the
 # number of positions M_l at the content layer (and TV by the number of pixels), so that one β gives
 # the same balance at every image size; "paper" is Gatys et al.'s exact sum, whose balance shifts
@@ -34,7 +37,7 @@ INITS = ("content", "noise", "style")
 WEIGHTINGS = ("per_position", "paper")
 # The options that take one of a few names, and those names: validate() and the CLI's choices read this.
 CHOICES = {"optimizer": tuple(OPTIMIZERS), "weighting": WEIGHTINGS, "init": INITS, "precision": PRECISIONS, "gram": GRAMS,
-           "pool": POOLS}
+           "pool": POOLS, "parametrisation": PARAMETRISATIONS}
 
 
 @dataclass
@@ -53,7 +56,10 @@ class TransferConfig:
     content_layers: tuple = CONTENT_LAYERS
     style_layers: tuple = STYLE_LAYERS
     style_layer_weights: tuple | None = None  # w_l, one per style layer; None: 1/L each
-    init: str | torch.Tensor = "content"  # content | noise | style, or an image tensor to start from
+    init: str | torch.Tensor = "content"  # content | recoloured | noise | style, or an image tensor to start from
+    parametrisation: str = "pixels"  # pixels | pyramid: what L-BFGS optimises (the same images, the same loss)
+    pyramid_weight: float = 1.0  # level k of the pyramid scaled by this^k (below 1: less push towards coarse changes)
+    history_size: int = 20  # L-BFGS's memory: the last this many steps and gradient changes
     seed: int = 0
     device: str | None = None  # None: the given model's device, else cuda if available, else cpu
     precision: str = "auto"  # auto (the fastest, measured on this machine) | fp32 | bf16: see nst_teach.calibration

@@ -45,9 +45,11 @@ from .errors import NSTError
 from .features import extract_features
 from .gram import gram_matrix
 from .images import MIN_SIZE, load_image, resize_image
+from .colour import match_colour_histogram
 from .losses import content_loss, content_loss_per_position, style_loss, total_loss, tv_loss
 from .optim import OPTIMIZERS, AdamState, adam_step
 from .preprocess import preprocess
+from .pyramid import PyramidParametrisation
 from .precision import channels_last, gram_fast, network_precision
 from .vgg import TORCHVISION_INDEX, canonical_layer_name, default_device, load_vgg19
 
@@ -292,6 +294,8 @@ def initial_image(content, style, init, seed):
         return resize_image(init.detach().to(content.device, torch.float32), content.shape[-2:])
     if init == "content":
         return content.clone()
+    if init == "recoloured":
+        return match_colour_histogram(content, style)
     if init == "noise":
         generator = torch.Generator().manual_seed(seed)
         return torch.rand(content.shape, generator=generator).to(content.device)
@@ -418,5 +422,23 @@ def _optimise_lbfgs(loss_fn, x0, config, run):
             raise _Stop()
         return False
 
+    if config.optimizer == "lbfgs":
+        options = dict(history_size=config.history_size)
+        if config.parametrisation == "pyramid":
+            return _lbfgs_on_pyramid(f_and_grad, on_iteration, x0, config, options)
+        return OPTIMIZERS["lbfgs"](f_and_grad, x0, config.steps, on_iteration, **options).clamp(0.0, 1.0)
     x = OPTIMIZERS[config.optimizer](f_and_grad, x0, config.steps, on_iteration)
     return x.clamp(0.0, 1.0)
+
+
+def _lbfgs_on_pyramid(f_and_grad, on_iteration, x0, config, options):
+    """L-BFGS on the Laplacian-pyramid coefficients z of the image (x = decode(z), exact; see
+    nst_teach.pyramid): the same f at the same images, ∂f/∂z = decodeᵀ ∂f/∂x."""
+    pyramid = PyramidParametrisation(x0.shape, weight=config.pyramid_weight)
+
+    def f_and_grad_z(z):
+        f, grad_x = f_and_grad(pyramid.decode(z).detach())
+        return f, pyramid.gradient(z, grad_x)
+
+    z = OPTIMIZERS["lbfgs"](f_and_grad_z, pyramid.encode(x0), config.steps, lambda z: on_iteration(pyramid.decode(z)), **options)
+    return pyramid.decode(z).clamp(0.0, 1.0)
