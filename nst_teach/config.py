@@ -56,10 +56,11 @@ class TransferConfig:
     content_layers: tuple = CONTENT_LAYERS
     style_layers: tuple = STYLE_LAYERS
     style_layer_weights: tuple | None = None  # w_l, one per style layer; None: 1/L each
-    init: str | torch.Tensor = "content"  # content | recoloured | noise | style, or an image tensor to start from
-    parametrisation: str = "pixels"  # pixels | pyramid: what L-BFGS optimises (the same images, the same loss)
-    pyramid_weight: float = 1.0  # level k of the pyramid scaled by this^k (below 1: less push towards coarse changes)
-    history_size: int = 20  # L-BFGS's memory: the last this many steps and gradient changes
+    # How L-BFGS moves (not what it minimises): measured in benchmarks/time_to_quality.py, see DEVELOPERS.md
+    init: str | torch.Tensor = "recoloured"  # recoloured | content | noise | style, or an image tensor to start from
+    parametrisation: str = "pyramid"  # pyramid | pixels: what L-BFGS optimises (the same images, the same loss)
+    pyramid_weight: float = 0.7  # level k of the pyramid scaled by this^k (1.4 and 0.5 needed more evaluations)
+    history_size: int = 50  # L-BFGS's memory: the last 50 steps and gradient changes (20: more evaluations, 100: the same)
     seed: int = 0
     device: str | None = None  # None: the given model's device, else cuda if available, else cpu
     precision: str = "auto"  # auto (the fastest, measured on this machine) | fp32 | bf16: see nst_teach.calibration

@@ -44,8 +44,9 @@ def run(content, style, vgg, **options):
         images.append(image.detach().cpu().clone())
         return user_callback(step, image, losses) if user_callback else None
 
-    # The classic algorithm unless a test asks otherwise: one scale, fp32 (exact comparisons below).
-    options = {"scales": (1.0,), "precision": "fp32", **options}
+    # The classic algorithm unless a test asks otherwise: one scale, fp32 (exact comparisons below),
+    # from the photo, on the pixels (the defaults start from the recoloured photo, on a pyramid).
+    options = {"scales": (1.0,), "precision": "fp32", "init": "content", "parametrisation": "pixels", **options}
     result = style_transfer(content, style, model=vgg, size=SIZE, callback=callback, **options)
     return result, images
 
