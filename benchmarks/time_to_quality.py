@@ -258,6 +258,8 @@ VARIANTS = {
     "pyramid-photo": dict(parametrisation="pyramid", init="content"),
     "pyramid-w1": dict(parametrisation="pyramid", pyramid_weight=1.0),
     "history-100": dict(history_size=100),
+    "coarsest-8": dict(pyramid_coarsest=8),
+    "pyramid-w0.85": dict(pyramid_weight=0.85),
 }
 
 
@@ -277,6 +279,28 @@ def print_table(rows, classic_total):
         print(f"{'never' if ev is None else ev:>17} {'never' if reach is None else f'{reach:.1f}':>14}  {r['run']:<34} "
               f"{r['seconds']:>8.1f} {r['evaluations']:>6} {r['iterations']:>6} {r['content']:>10.4g} {r['style']:>10.4g} "
               f"{r['total']:>10.4g} {r['total'] / classic_total:>11.3f}")
+
+
+def replot(out, args):
+    """Redraw the plot and the table from --out's time_to_quality.json; with --reuse-classic, against
+    that (a) instead (the targets and the first-reaching columns are recomputed from the curves)."""
+    numbers = json.loads((out / "time_to_quality.json").read_text())
+    curves = {k: [(e, t, {"total": v}) for e, t, v in curve] for k, curve in numbers["curves"].items()}
+    rows = numbers["rows"]
+    if args.reuse_classic:
+        saved = json.loads(Path(args.reuse_classic).read_text())
+        del curves[rows[0]["run"]]
+        rows = [saved["row"]] + rows[1:]
+        curves = {saved["row"]["run"]: [(e, t, {"total": v}) for e, t, v in saved["curve"]], **curves}
+        numbers["target"] = TOLERANCE * saved["row"]["total"]
+        for row in rows[1:]:
+            row["reach_evaluations"], row["reach_seconds"] = first_reaching(curves[row["run"]], numbers["target"])
+        numbers.update(rows=rows, curves={k: [(e, t, p["total"]) for e, t, p in v] for k, v in curves.items()})
+        nt.files.atomic_write(out / "time_to_quality.json", lambda tmp: Path(tmp).write_text(json.dumps(numbers, indent=1)))
+    print(f"machine: {numbers['machine']}; {numbers.get('load', '')}")
+    print_table(rows, rows[0]["total"])
+    plot(curves, numbers["target"], out / "time_to_quality.png")
+    return rows
 
 
 def main(argv=None):
@@ -304,10 +328,7 @@ def main(argv=None):
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.replot:
-        numbers = json.loads((out / "time_to_quality.json").read_text())
-        curves = {k: [(e, t, {"total": v}) for e, t, v in curve] for k, curve in numbers["curves"].items()}
-        plot(curves, numbers["target"], out / "time_to_quality.png")
-        return numbers["rows"]
+        return replot(out, args)
 
     nt.precision.keep_freed_memory()  # as the CLI does; for all runs
     content, style = nt.load_image(args.content, args.size), nt.load_image(args.style, args.size)

@@ -60,6 +60,7 @@ class TransferConfig:
     init: str | torch.Tensor = "recoloured"  # recoloured | content | noise | style, or an image tensor to start from
     parametrisation: str = "pyramid"  # pyramid | pixels: what L-BFGS optimises (the same images, the same loss)
     pyramid_weight: float = 0.7  # level k of the pyramid scaled by this^k (1.4 and 0.5 needed more evaluations)
+    pyramid_coarsest: int = 16  # the pyramid halves the image while its shorter side stays ≥ this (px)
     history_size: int = 50  # L-BFGS's memory: the last 50 steps and gradient changes (20: more evaluations, 100: the same)
     seed: int = 0
     device: str | None = None  # None: the given model's device, else cuda if available, else cpu

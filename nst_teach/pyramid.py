@@ -65,8 +65,8 @@ class PyramidParametrisation:
     ∂f/∂z = decodeᵀ(∂f/∂x), which `gradient` computes with autograd.
     """
 
-    def __init__(self, shape, levels=None, weight=1.0):
-        self.levels = levels_for(shape) if levels is None else levels
+    def __init__(self, shape, levels=None, weight=1.0, coarsest=16):
+        self.levels = levels_for(shape, coarsest) if levels is None else levels
         self.weight = weight
         template = decompose(torch.zeros(shape), self.levels)
         self.shapes = [c.shape for c in template]  # [(1, C, H_k, W_k)]

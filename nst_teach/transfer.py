@@ -434,7 +434,7 @@ def _optimise_lbfgs(loss_fn, x0, config, run):
 def _lbfgs_on_pyramid(f_and_grad, on_iteration, x0, config, options):
     """L-BFGS on the Laplacian-pyramid coefficients z of the image (x = decode(z), exact; see
     nst_teach.pyramid): the same f at the same images, ∂f/∂z = decodeᵀ ∂f/∂x."""
-    pyramid = PyramidParametrisation(x0.shape, weight=config.pyramid_weight)
+    pyramid = PyramidParametrisation(x0.shape, weight=config.pyramid_weight, coarsest=config.pyramid_coarsest)
 
     def f_and_grad_z(z):
         f, grad_x = f_and_grad(pyramid.decode(z).detach())
