@@ -23,8 +23,11 @@ iterations: torch's unbounded L-BFGS left 2.5% of the values outside [0, 1], and
 the style loss 1.9×. A sigmoid parametrisation would also bound x, but it flattens the gradient
 near black and white.
 
-Speed (measured in `benchmarks/time_to_quality.py`): VGG-19 runs in bfloat16 and channels-last
-where the CPU/GPU has fast bf16, the losses always in fp32 (`nst_teach.precision`). The work can
+Speed (measured in `benchmarks/time_to_quality.py`): VGG-19 runs in the precision measured fastest
+on this machine (`nst_teach.calibration`; bf16 channels-last on CPUs with bf16 hardware), the losses
+always in fp32 (`nst_teach.precision`). L-BFGS moves the coefficients of a Laplacian pyramid of the
+image (`nst_teach.pyramid`) from the photo recoloured to the style's colours: the same loss, about
+half the evaluations. The work can
 also be split over *scales*, coarse to fine (``scales=(0.5, 1.0)``): optimise at half the size,
 carry what changed up to full size as x₀, and recompute the targets P and A at each size. By the
 paper's loss at full size it was no faster (the full-size steps must rebuild the fine detail), so
