@@ -1,38 +1,48 @@
 """Where does one loss evaluation spend its time? Side by side, in one run, at one size:
 
   bare      forward + backward of VGG-19 to relu5_1 alone (the network's own cost)
-  autograd  StyleTransferLoss with the Gram matrix of `nst_teach.gram.gram_matrix` on fp32 features
-            (autograd's backward)
-  fast      StyleTransferLoss as `style_transfer` runs it (`precision.gram_fast`)
+  fast      StyleTransferLoss with `precision.gram_fast` (gram="fast")
+  autograd  StyleTransferLoss with autograd's Gram on fp32 copies of the features (gram="autograd")
 
-each in fp32 and in bf16 (if this machine runs bf16 fast), all with channels-last inputs, the mean
-of ``--repeat`` evaluations after 2 warm-ups. ``--keep-freed-memory`` applies glibc's setting first
-(`nst_teach.precision.keep_freed_memory`); run once with and once without to see its effect.
+in each precision this machine can run (fp32, and bf16 where the hardware has it), all channels-last.
+The measurements are *interleaved*: round after round, every configuration once (bare, fast,
+autograd, in fp32 then bf16), and the median of ``--repeat`` rounds after a warm-up round, so that
+load from other programs on a shared machine falls on all of them alike. The header gives the CPU
+model, whether it has AMX, the load average, and what `nst_teach.calibration` picks here (the
+``auto`` choice of `style_transfer`). ``--keep-freed-memory`` applies glibc's setting first
+(`nst_teach.precision.keep_freed_memory`), as the CLI does.
 
-Run:  .venv/bin/python benchmarks/bench_evaluation.py [--size 512] [--repeat 4] [--keep-freed-memory]
+Run:  .venv/bin/python benchmarks/bench_evaluation.py [--size 512] [--repeat 5] [--keep-freed-memory]
 """
 
 import argparse
+import statistics
 import time
 
 import torch
 
 import nst_teach as nt
-from nst_teach import losses, transfer
+from nst_teach.calibration import choose, cpu_model
 from nst_teach.precision import bf16_is_fast, channels_last, keep_freed_memory, network_precision
 from nst_teach.transfer import StyleTransferLoss, TransferConfig
 
 
-def seconds_per_call(fn, repeat):
-    for _ in range(2):
-        fn()
-    start = time.perf_counter()
-    for _ in range(repeat):
-        fn()
-    return (time.perf_counter() - start) / repeat
+def load_average():
+    try:
+        return " ".join(open("/proc/loadavg").read().split()[:3])
+    except OSError:
+        return "unknown"
 
 
-def measure(content, style, model, precision, repeat):
+def has_amx():
+    try:
+        return any(line.startswith("flags") and " amx_tile" in line for line in open("/proc/cpuinfo"))
+    except OSError:
+        return False
+
+
+def evaluations(content, style, model, precision):
+    """{'bare', 'fast', 'autograd'}: functions that each run one forward + backward pass."""
     x = channels_last(nt.preprocess(content)).requires_grad_(True)
 
     def bare():
@@ -42,46 +52,55 @@ def measure(content, style, model, precision, repeat):
         y.float().sum().backward()
 
     config = TransferConfig(style_weight=1000.0, weighting="paper")
-    loss_fn = StyleTransferLoss(model, content, style, config, precision)
-    img = content.clone().requires_grad_(True)
+    fns = {"bare": bare}
+    for gram in ("fast", "autograd"):
+        loss_fn = StyleTransferLoss(model, content, style, config, precision, gram=gram)
+        img = content.clone().requires_grad_(True)
 
-    def evaluation():
-        img.grad = None
-        total, _ = loss_fn(img.clamp(0, 1))
-        total.backward()
+        def evaluation(loss_fn=loss_fn, img=img):
+            img.grad = None
+            total, _ = loss_fn(img.clamp(0, 1))
+            total.backward()
 
-    out = {"bare": seconds_per_call(bare, repeat), "fast": seconds_per_call(evaluation, repeat)}
-    # The same loss with autograd's Gram: swap the style loss `transfer` calls, then restore it.
-    real_style_loss = losses.style_loss
-
-    def autograd_gram(F):
-        return nt.gram_matrix(F.float())  # in fp32, as gram_fast sums it
-
-    def autograd_style_loss(features, targets, weights=None, gram=None):
-        return real_style_loss(features, targets, weights, gram=autograd_gram)
-
-    transfer.style_loss = autograd_style_loss
-    try:
-        out["autograd"] = seconds_per_call(evaluation, repeat)
-    finally:
-        transfer.style_loss = real_style_loss
-    return out
+        fns[gram] = evaluation
+    return fns
 
 
-def main():
+def measure(content, style, model, precisions, repeat):
+    """Median seconds {(precision, kind): s}, interleaved over ``repeat`` rounds after one warm-up round."""
+    fns = {(p, kind): fn for p in precisions for kind, fn in evaluations(content, style, model, p).items()}
+    seconds = {key: [] for key in fns}
+    for round_ in range(repeat + 1):
+        for key, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            if round_:
+                seconds[key].append(time.perf_counter() - start)
+    return {key: statistics.median(v) for key, v in seconds.items()}
+
+
+def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=512)
-    parser.add_argument("--repeat", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--keep-freed-memory", action="store_true")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     applied = keep_freed_memory() if args.keep_freed_memory else False
     content, style = nt.load_image("cat", args.size), nt.load_image("starry_night", args.size)
     model = channels_last(nt.load_vgg19(last_layer="relu5_1", device="cpu"))
-    print(f"{tuple(content.shape[-2:])} px, {torch.get_num_threads()} threads, keep freed memory: {applied}")
-    print(f"{'precision':>9} {'bare s':>8} {'autograd s':>11} {'fast s':>8} {'fast ÷ bare':>12}")
-    for precision in ("fp32", "bf16") if bf16_is_fast("cpu") else ("fp32",):
-        r = measure(content, style, model, precision, args.repeat)
-        print(f"{precision:>9} {r['bare']:>8.3f} {r['autograd']:>11.3f} {r['fast']:>8.3f} {r['fast'] / r['bare']:>12.2f}", flush=True)
+    choice = choose("cpu", model)
+    precisions = ("fp32", "bf16") if bf16_is_fast("cpu") else ("fp32",)
+    print(f"machine: {cpu_model()} (AMX: {'yes' if has_amx() else 'no'}), {torch.get_num_threads()} torch threads, "
+          f"torch {torch.__version__}; {tuple(content.shape[-2:])} px; keep freed memory: {applied}; load {load_average()}")
+    print(f"auto picks: {choice.describe()}")
+    r = measure(content, style, model, precisions, args.repeat)
+    print(f"median of {args.repeat} interleaved rounds; load {load_average()} at the end")
+    print(f"{'precision':>9} {'bare s':>8} {'fast s':>8} {'autograd s':>11} {'fast ÷ bare':>12} {'autograd ÷ bare':>16}")
+    for p in precisions:
+        bare = r[p, "bare"]
+        print(f"{p:>9} {bare:>8.3f} {r[p, 'fast']:>8.3f} {r[p, 'autograd']:>11.3f} {r[p, 'fast'] / bare:>12.2f} "
+              f"{r[p, 'autograd'] / bare:>16.2f}")
+    return r
 
 
 if __name__ == "__main__":

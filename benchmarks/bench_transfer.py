@@ -28,13 +28,15 @@ def measure(size, steps, precision):
     import torch
 
     import nst_teach as nt
-    from nst_teach.precision import channels_last, network_precision, resolve_precision
+    from nst_teach.precision import channels_last, network_precision
 
     device = nt.vgg.default_device()
-    precision = resolve_precision(precision, device)
     content = nt.load_image("cat", size).to(device)
     style = nt.load_image("starry_night", size).to(device)
     model = channels_last(nt.load_vgg19(last_layer="relu5_1", device=device))
+    # what style_transfer will use: 'auto' is measured on this machine (cached; nst_teach.calibration)
+    choice = nt.calibration.choose(device, model, precision, "auto")
+    precision = choice.precision
 
     # Baseline: the network alone, same input size, depth, precision and layout.
     x = channels_last(nt.preprocess(content)).requires_grad_(True)
@@ -52,8 +54,9 @@ def measure(size, steps, precision):
         forward_backward()
     bare = (time.perf_counter() - start) / steps
 
-    out = {"size": size, "hw": list(content.shape[-2:]), "bare": bare, "precision": precision}
-    one_scale = dict(model=model, device=device, precision=precision, size=None, scales=(1.0,))
+    out = {"size": size, "hw": list(content.shape[-2:]), "bare": bare, "precision": precision, "gram": choice.gram,
+           "choice": choice.describe()}
+    one_scale = dict(model=model, device=device, precision=precision, gram=choice.gram, size=None, scales=(1.0,))
     for optimizer in ("lbfgs", "adam"):
         # Warm-up: the first passes at a new shape are slow (oneDNN picks its kernels), for both paths.
         nt.style_transfer(content, style, steps=2, optimizer=optimizer, **one_scale)
@@ -71,7 +74,9 @@ def measure(size, steps, precision):
 def cpu_name():
     try:
         lines = open("/proc/cpuinfo").read().splitlines()
-        return next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
+        name = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
+        amx = any(line.startswith("flags") and " amx_tile" in line for line in lines)
+        return f"{name} (AMX: {'yes' if amx else 'no'})"
     except (OSError, StopIteration):
         return platform.processor() or platform.machine()
 
@@ -91,16 +96,21 @@ def main():
 
     print(f"machine: {cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, "
           f"torch {torch.__version__}, {'cuda' if torch.cuda.is_available() else 'cpu'}; content cat, style starry_night, "
-          f"{args.steps} iterations per measurement, precision {args.precision}")
-    header = (f"{'size':>9} {'prec':>5} {'fwd+bwd s':>10} {'lbfgs s/it':>11} {'evals/it':>9} {'lbfgs s/ev':>11} {'adam s/it':>10} "
+          f"{args.steps} iterations per measurement, precision {args.precision}; "
+          f"load {' '.join(open('/proc/loadavg').read().split()[:3])}")
+    header = (f"{'size':>9} {'prec':>5} {'gram':>8} {'fwd+bwd s':>10} {'lbfgs s/it':>11} {'evals/it':>9} {'lbfgs s/ev':>11} {'adam s/it':>10} "
               f"{'ratio lbfgs/it':>15} {'ratio lbfgs/ev':>15} {'ratio adam':>11} {'peak MB':>8}")
-    print(header)
-    for size in (int(s) for s in args.sizes.split(",")):
+    sizes = [int(s) for s in args.sizes.split(",")]
+    first = sizes[0]
+    for size in sizes:
         raw = subprocess.run([sys.executable, __file__, "--one", str(size), "--steps", str(args.steps), "--precision", args.precision],
                              check=True, capture_output=True, text=True).stdout
         r = json.loads(raw.strip().splitlines()[-1])
         h, w = r["hw"]
-        print(f"{w:>4}×{h:<4} {r['precision']:>5} {r['bare']:>10.3f} {r['lbfgs']['per_it']:>11.3f} {r['lbfgs']['evals_per_it']:>9.2f} "
+        if size == first:
+            print(f"choice: {r['choice']}")
+            print(header)
+        print(f"{w:>4}×{h:<4} {r['precision']:>5} {r['gram']:>8} {r['bare']:>10.3f} {r['lbfgs']['per_it']:>11.3f} {r['lbfgs']['evals_per_it']:>9.2f} "
               f"{r['lbfgs']['per_eval']:>11.3f} {r['adam']['per_it']:>10.3f} {r['lbfgs']['per_it'] / r['bare']:>15.2f} "
               f"{r['lbfgs']['per_eval'] / r['bare']:>15.2f} {r['adam']['per_it'] / r['bare']:>11.2f} {r['peak_mb']:>8.0f}", flush=True)
 

@@ -1,6 +1,6 @@
 """The `nst-teach` command: stylise a photo, list samples, draw feature maps, run the grader.
 
-    nst-teach transfer CONTENT STYLE -o OUT.png [--gif OUT.gif] [--size 512] [--steps 400] [--scales 0.5,1] …
+    nst-teach transfer CONTENT STYLE -o OUT.png [--gif OUT.gif] [--size 512] [--steps 160] [--scales 0.5,1] …
     nst-teach samples
     nst-teach features IMAGE --layers relu1_1,relu3_1,relu5_1 -o grid.png
     nst-teach features cat starry_night --channels-at 3,17,42 -o same_channels.png
@@ -70,7 +70,10 @@ def _add_transfer(sub):
     p.add_argument("--optimizer", default=d.optimizer, choices=CHOICES["optimizer"],
                    help="default lbfgs (strong-Wolfe L-BFGS); lbfgsb: scipy's bounded L-BFGS-B")
     p.add_argument("--precision", default=d.precision, choices=CHOICES["precision"],
-                   help="the network's arithmetic: auto (default) uses bf16 where the CPU/GPU runs it fast; losses stay fp32")
+                   help="the network's arithmetic: auto (default) uses the faster of bf16 and fp32, measured once on this "
+                        "machine and cached; losses stay fp32")
+    p.add_argument("--gram", default=d.gram, choices=CHOICES["gram"], help="how G is computed: auto (default, measured), fast or autograd")
+    p.add_argument("--verbose", action="store_true", help="print the precision and Gram path chosen, and why")
     p.add_argument("--lr", type=float, default=None, help="learning rate: adam 0.02; gd/momentum: set from the first gradient")
     p.add_argument("--content-weight", type=float, default=d.content_weight, help=f"α (default {d.content_weight:g})")
     p.add_argument("--style-weight", type=float, default=d.style_weight, help=f"β (default {d.style_weight:g})")
@@ -151,6 +154,8 @@ def cmd_transfer(args):
     H, W = result.image.shape[-2:]
     print(f"wrote {' and '.join(map(str, written))} ({W}×{H} px, "
           f"{len(result.history)} steps) in {time.perf_counter() - start:.1f} s")
+    if args.verbose:
+        print(f"{result.choice.describe()}; {result.evaluations} loss evaluations in {result.seconds:.1f} s")
     if [str(w) for w in written] != [str(w) for w in filter(None, (args.output, args.gif))]:
         return 1  # the result is safe, but not where it was asked for
     if result.status == "diverged":

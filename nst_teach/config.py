@@ -13,6 +13,7 @@ import torch
 from .errors import NSTError
 from .images import check_size
 from .optim import OPTIMIZERS
+from .calibration import GRAMS
 from .precision import PRECISIONS
 from .vgg import POOLS, canonical_layer_name
 
@@ -25,14 +26,18 @@ DEFAULT_LR = {"lbfgs": None, "lbfgsb": None, "adam": 0.02}
 # inputs, summed losses): no fixed η suits every image and weight. Their default η is set from the
 # first gradient so that the first step moves a pixel by this much on average.
 FIRST_STEP = {"gd": 0.01, "momentum": 0.001}
-INITS = ("content", "noise", "style")
+# recoloured: the content photo with the style image's colour mean and covariance (colour.match_colour_histogram)
+INITS = ("content", "recoloured", "noise", "style")
+# What L-BFGS moves: the pixels, or the coefficients of a Laplacian pyramid of the image (nst_teach.pyramid)
+PARAMETRISATIONS = ("pixels", "pyramid")
 # How α and β are applied (see StyleTransferLoss): "per_position" divides the content term by the
 # number of positions M_l at the content layer (and TV by the number of pixels), so that one β gives
 # the same balance at every image size; "paper" is Gatys et al.'s exact sum, whose balance shifts
 # towards content as the image grows (½Σ(F−P)² grows with M_l, E_l does not).
 WEIGHTINGS = ("per_position", "paper")
 # The options that take one of a few names, and those names: validate() and the CLI's choices read this.
-CHOICES = {"optimizer": tuple(OPTIMIZERS), "weighting": WEIGHTINGS, "init": INITS, "precision": PRECISIONS, "pool": POOLS}
+CHOICES = {"optimizer": tuple(OPTIMIZERS), "weighting": WEIGHTINGS, "init": INITS, "precision": PRECISIONS, "gram": GRAMS,
+           "pool": POOLS, "parametrisation": PARAMETRISATIONS}
 
 
 @dataclass
@@ -41,7 +46,8 @@ class TransferConfig:
 
     size: int | None = 512  # longest side of the result, in pixels (None: the content image's own size)
     scales: tuple = (1.0,)  # coarse to fine, e.g. (0.5, 1.0): fractions of ``size``, increasing, ending at 1
-    steps: int | tuple = 400  # optimiser iterations at each scale (one number: at every scale)
+    steps: int | tuple = 160  # iterations at each scale: at 512 px the default path comes within 5% of the classic
+    # 1000-iteration loss after ≈ 160 evaluations (benchmarks/time_to_quality.py; the old default needed ≈ 340)
     optimizer: str = "lbfgs"  # lbfgs (strong-Wolfe L-BFGS) | lbfgsb (scipy) | adam | momentum | gd
     lr: float | None = None  # None: DEFAULT_LR[optimizer], or FIRST_STEP / mean|∇L(x₀)| for gd, momentum
     content_weight: float = 1.0  # α
@@ -51,10 +57,16 @@ class TransferConfig:
     content_layers: tuple = CONTENT_LAYERS
     style_layers: tuple = STYLE_LAYERS
     style_layer_weights: tuple | None = None  # w_l, one per style layer; None: 1/L each
-    init: str | torch.Tensor = "content"  # content | noise | style, or an image tensor to start from
+    # How L-BFGS moves (not what it minimises): measured in benchmarks/time_to_quality.py, see DEVELOPERS.md
+    init: str | torch.Tensor = "recoloured"  # recoloured | content | noise | style, or an image tensor to start from
+    parametrisation: str = "pyramid"  # pyramid | pixels: what L-BFGS optimises (the same images, the same loss)
+    pyramid_weight: float = 0.7  # level k of the pyramid scaled by this^k (1.4 and 0.5 needed more evaluations)
+    pyramid_coarsest: int = 16  # the pyramid halves the image while its shorter side stays ≥ this (px)
+    history_size: int = 50  # L-BFGS's memory: the last 50 steps and gradient changes (20: more evaluations, 100: the same)
     seed: int = 0
     device: str | None = None  # None: the given model's device, else cuda if available, else cpu
-    precision: str = "auto"  # auto (bf16 where it is fast) | fp32 | bf16: the network's, see nst_teach.precision
+    precision: str = "auto"  # auto (the fastest, measured on this machine) | fp32 | bf16: see nst_teach.calibration
+    gram: str = "auto"  # auto (the fastest, measured) | fast (precision.gram_fast) | autograd: the same G either way
     weights: str = "auto"  # see nst_teach.vgg.load_vgg19
     pool: str = "max"  # max | avg
 

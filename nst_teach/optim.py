@@ -169,8 +169,8 @@ def lbfgsb(f_and_grad, x0, steps, on_iteration, history_size=20):
     return to_tensor(result.x)
 
 
-# 20 pairs: at 512 px, 60 iterations reached the same loss as with 100 (4.74e11 vs 4.75e11), and each
-# pair is two more image-sized vectors to read on every iteration.
+# torch's function default; style_transfer passes TransferConfig.history_size (50: about 1% lower loss
+# after 150 evaluations than 20; 100 gave nothing more, DEVELOPERS.md "Issue 13").
 HISTORY_SIZE = 20
 
 

@@ -23,8 +23,11 @@ iterations: torch's unbounded L-BFGS left 2.5% of the values outside [0, 1], and
 the style loss 1.9×. A sigmoid parametrisation would also bound x, but it flattens the gradient
 near black and white.
 
-Speed (measured in `benchmarks/time_to_quality.py`): VGG-19 runs in bfloat16 and channels-last
-where the CPU/GPU has fast bf16, the losses always in fp32 (`nst_teach.precision`). The work can
+Speed (measured in `benchmarks/time_to_quality.py`): VGG-19 runs in the precision measured fastest
+on this machine (`nst_teach.calibration`; bf16 channels-last on CPUs with bf16 hardware), the losses
+always in fp32 (`nst_teach.precision`). L-BFGS moves the coefficients of a Laplacian pyramid of the
+image (`nst_teach.pyramid`) from the photo recoloured to the style's colours: the same loss, about
+half the evaluations. The work can
 also be split over *scales*, coarse to fine (``scales=(0.5, 1.0)``): optimise at half the size,
 carry what changed up to full size as x₀, and recompute the targets P and A at each size. By the
 paper's loss at full size it was no faster (the full-size steps must rebuild the fine detail), so
@@ -38,15 +41,19 @@ from dataclasses import dataclass, field
 
 import torch
 
+from . import calibration
+from .calibration import Choice
 from .config import STYLE_LAYERS, TransferConfig
 from .errors import NSTError
 from .features import extract_features
 from .gram import gram_matrix
 from .images import MIN_SIZE, load_image, resize_image
+from .colour import match_colour_histogram
 from .losses import content_loss, content_loss_per_position, style_loss, total_loss, tv_loss
 from .optim import OPTIMIZERS, AdamState, adam_step
 from .preprocess import preprocess
-from .precision import channels_last, gram_fast, network_precision, resolve_precision
+from .pyramid import PyramidParametrisation
+from .precision import channels_last, gram_fast, network_precision
 from .vgg import TORCHVISION_INDEX, canonical_layer_name, default_device, load_vgg19
 
 # L-BFGS's pull back into [0, 1] (see _optimise_lbfgs): a pixel this far outside is pulled as hard as
@@ -110,9 +117,12 @@ class StyleTransferLoss(torch.nn.Module):
     content loss are always summed in fp32.
     """
 
-    def __init__(self, model, content, style, config, precision="fp32"):
+    def __init__(self, model, content, style, config, precision="fp32", gram="fast"):
         super().__init__()
         self.model, self.config, self.precision = model, config, precision
+        # G of the generated image: gram_fast, or autograd's product on an fp32 copy (the same G;
+        # which is faster depends on the CPU, see nst_teach.calibration)
+        self.gram = gram_fast if gram == "fast" else _autograd_gram
         self.layers = list(dict.fromkeys((*config.content_layers, *config.style_layers)))
         with torch.no_grad():
             self.P = {k: v.float() for k, v in self._features(content, config.content_layers).items()}
@@ -135,12 +145,17 @@ class StyleTransferLoss(torch.nn.Module):
         content_term = content_loss_per_position if per_position else content_loss
         L_content = sum(content_term(feats[layer].float(), P) for layer, P in self.P.items())
         # gram_fast sums G in fp32 even for bf16 features (see nst_teach.precision)
-        L_style = style_loss({layer: feats[layer] for layer in self.A}, self.A, self.w, gram=gram_fast)
+        L_style = style_loss({layer: feats[layer] for layer in self.A}, self.A, self.w, gram=self.gram)
         L_tv = x.new_zeros(())
         if c.tv_weight > 0:
             L_tv = tv_loss(x) / (x.shape[-2] * x.shape[-1] if per_position else 1)  # per pixel, or the sum
         total = total_loss(L_content, L_style, L_tv, content_weight=c.content_weight, style_weight=c.style_weight, tv_weight=c.tv_weight)
         return total, {"content": L_content.item(), "style": L_style.item(), "tv": L_tv.item(), "total": total.item()}
+
+
+def _autograd_gram(F):
+    """G = F Fᵀ by `gram_matrix` on an fp32 copy of F [N, H, W] (autograd differentiates it)."""
+    return gram_matrix(F.float())
 
 
 @dataclass
@@ -149,12 +164,14 @@ class TransferResult:
     with the losses of the image that step started from: 'content', 'style', 'tv' (raw, unweighted),
     'total' (= α·content + β·style + λ_tv·tv) and 'size' (longest side at that step's scale).
     ``evaluations``: forward+backward passes of VGG-19. ``status``: 'done', 'diverged' or 'interrupted'.
-    ``stages``: the image at the end of each scale, coarse to fine (one image for a single scale)."""
+    ``stages``: the image at the end of each scale, coarse to fine (one image for a single scale).
+    ``choice``: the network's precision and the Gram path used, and how they were chosen."""
 
     image: torch.Tensor
     history: list = field(default_factory=list)
     stages: list = field(default_factory=list)
     config: TransferConfig = None
+    choice: Choice = None  # the precision and Gram used, and why (see nst_teach.calibration)
     seconds: float = 0.0
     status: str = "done"
     evaluations: int = 0
@@ -195,23 +212,24 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
         device = torch.device(config.device)
     else:  # follow the model if one is given, else use the GPU when there is one
         device = next(model.parameters()).device if model is not None else default_device()
-    precision = resolve_precision(config.precision, device)
     deepest = max((canonical_layer_name(n) for n in (*config.content_layers, *config.style_layers)), key=TORCHVISION_INDEX.get)
     if model is None:
         model = load_vgg19(config.weights, last_layer=deepest, pool=config.pool, device=device)
     channels_last(model)  # in place; the same weights, in the layout the fast kernels want
     _check_model_options(model, config)
+    # 'auto': the fastest on this machine, measured once and cached (nst_teach.calibration)
+    choice = calibration.choose(device, model, config.precision, config.gram)
     full = image_at_size(content, config.size, device)
     stages = scale_sizes(full.shape[-2:], config.scales)
     steps = config.steps_per_scale()
 
-    run = _Run(TransferResult(image=None, config=config), callback)
+    run = _Run(TransferResult(image=None, config=config, choice=choice), callback)
     start = time.perf_counter()
     try:
         x = previous_content = None
         for index, size in stages:
             content_img, style_img = image_at_size(content, size, device), image_at_size(style, size, device)
-            loss_fn = StyleTransferLoss(model, content_img, style_img, config, precision)
+            loss_fn = StyleTransferLoss(model, content_img, style_img, config, choice.precision, choice.gram)
             if x is None:
                 x0 = initial_image(content_img, style_img, config.init, config.seed)
             else:
@@ -279,6 +297,8 @@ def initial_image(content, style, init, seed):
         return resize_image(init.detach().to(content.device, torch.float32), content.shape[-2:])
     if init == "content":
         return content.clone()
+    if init == "recoloured":
+        return match_colour_histogram(content, style)
     if init == "noise":
         generator = torch.Generator().manual_seed(seed)
         return torch.rand(content.shape, generator=generator).to(content.device)
@@ -405,5 +425,23 @@ def _optimise_lbfgs(loss_fn, x0, config, run):
             raise _Stop()
         return False
 
+    if config.optimizer == "lbfgs":
+        options = dict(history_size=config.history_size)
+        if config.parametrisation == "pyramid":
+            return _lbfgs_on_pyramid(f_and_grad, on_iteration, x0, config, options)
+        return OPTIMIZERS["lbfgs"](f_and_grad, x0, config.steps, on_iteration, **options).clamp(0.0, 1.0)
     x = OPTIMIZERS[config.optimizer](f_and_grad, x0, config.steps, on_iteration)
     return x.clamp(0.0, 1.0)
+
+
+def _lbfgs_on_pyramid(f_and_grad, on_iteration, x0, config, options):
+    """L-BFGS on the Laplacian-pyramid coefficients z of the image (x = decode(z), exact; see
+    nst_teach.pyramid): the same f at the same images, ∂f/∂z = decodeᵀ ∂f/∂x."""
+    pyramid = PyramidParametrisation(x0.shape, weight=config.pyramid_weight, coarsest=config.pyramid_coarsest)
+
+    def f_and_grad_z(z):
+        f, grad_x = f_and_grad(pyramid.decode(z).detach())
+        return f, pyramid.gradient(z, grad_x)
+
+    z = OPTIMIZERS["lbfgs"](f_and_grad_z, pyramid.encode(x0), config.steps, lambda z: on_iteration(pyramid.decode(z)), **options)
+    return pyramid.decode(z).clamp(0.0, 1.0)

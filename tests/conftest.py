@@ -27,8 +27,11 @@ def torch_threads():
 
 @pytest.fixture(autouse=True)
 def cache_in_tmp(tmp_path, monkeypatch):
-    """Redirect the sample cache to tmp_path, so no test ever writes to the real home cache."""
+    """Redirect the sample cache to tmp_path, so no test ever writes to the real home cache, and
+    skip the speed calibration (precision/gram 'auto' follow the rule; tests/test_calibration.py
+    tests the measuring with fake timings)."""
     monkeypatch.setenv("NST_TEACH_CACHE", str(tmp_path / "nst-cache"))
+    monkeypatch.setenv("NST_TEACH_CALIBRATE", "off")
     return tmp_path / "nst-cache"
 
 

@@ -193,6 +193,14 @@ def test_transfer_writes_png_and_gif(capsys, tmp_path, photo):
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
+def test_transfer_verbose_says_which_arithmetic_was_used(capsys, tmp_path, photo):
+    out = tmp_path / "out.png"
+    code, stdout, err = run(capsys, "transfer", photo, "starry_night", "-o", out, "--size", 48, "--steps", 1,
+                            "--precision", "fp32", "--gram", "autograd", "--verbose")
+    assert code == 0, err
+    assert "precision fp32, Gram autograd (given)" in stdout and "loss evaluations" in stdout
+
+
 @pytest.mark.slow
 def test_nan_loss_keeps_last_finite_image_and_suggests_smaller_lr(capsys, tmp_path, photo, monkeypatch):
     calls = {"n": 0}

@@ -44,8 +44,9 @@ def run(content, style, vgg, **options):
         images.append(image.detach().cpu().clone())
         return user_callback(step, image, losses) if user_callback else None
 
-    # The classic algorithm unless a test asks otherwise: one scale, fp32 (exact comparisons below).
-    options = {"scales": (1.0,), "precision": "fp32", **options}
+    # The classic algorithm unless a test asks otherwise: one scale, fp32 (exact comparisons below),
+    # from the photo, on the pixels (the defaults start from the recoloured photo, on a pyramid).
+    options = {"scales": (1.0,), "precision": "fp32", "init": "content", "parametrisation": "pixels", **options}
     result = style_transfer(content, style, model=vgg, size=SIZE, callback=callback, **options)
     return result, images
 
@@ -120,6 +121,10 @@ def test_initial_images(content, style):
     assert from_style.shape == content.shape  # the style image resized to the content's size
     assert from_style.min() >= 0 and from_style.max() <= 1
     torch.testing.assert_close(from_style.mean(dim=(-2, -1)), style.mean(dim=(-2, -1)), atol=0.03, rtol=0)
+    recoloured = initial_image(content, style, "recoloured", 0)  # the photo in the style's colours
+    assert recoloured.shape == content.shape and 0 <= recoloured.min() and recoloured.max() <= 1
+    torch.testing.assert_close(recoloured.mean(dim=(-2, -1)), style.mean(dim=(-2, -1)), atol=0.03, rtol=0)
+    assert torch.corrcoef(torch.stack([recoloured.mean(1).flatten(), content.mean(1).flatten()]))[0, 1] > 0.9  # same picture
 
 
 def test_init_changes_where_the_run_starts(content, style, vgg):
@@ -133,6 +138,16 @@ def test_init_changes_where_the_run_starts(content, style, vgg):
     assert start["style"]["content"] > 0 and start["noise"]["content"] > 0
     result, _ = run(content, style, vgg, init="style", steps=1)
     assert result.history[0]["style"] == pytest.approx(start["style"]["style"], rel=1e-4)
+
+
+def test_lbfgs_on_the_pyramid_lowers_the_same_loss(content, style, vgg):
+    """parametrisation='pyramid' optimises the pyramid's coefficients: the losses reported are those of
+    the images, they fall, and the image stays in [0, 1]; the first step starts from the same x₀."""
+    pixels, _ = run(content, style, vgg, steps=4)
+    pyramid, _ = run(content, style, vgg, steps=4, parametrisation="pyramid", pyramid_weight=0.7, history_size=5)
+    assert pyramid.history[0]["total"] == pytest.approx(pixels.history[0]["total"], rel=1e-5)
+    assert pyramid.history[-1]["total"] < 0.5 * pyramid.history[0]["total"]
+    assert 0 <= pyramid.image.min() and pyramid.image.max() <= 1
 
 
 def test_sample_names_and_options(vgg):

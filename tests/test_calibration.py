@@ -1,0 +1,127 @@
+"""Tests for `nst_teach.calibration`: the fastest candidate is picked from measured times, the times
+are cached per CPU model + torch version + device, and nothing is measured when it need not be."""
+
+import json
+
+import pytest
+import torch
+
+from nst_teach import calibration
+from nst_teach.calibration import choose, measure, pick
+from nst_teach.errors import NSTError
+
+
+class FakeClock:
+    """A timer whose time only moves when a fake evaluation 'runs' for its given duration."""
+
+    def __init__(self, durations):
+        self.now, self.durations, self.calls = 0.0, durations, []
+
+    def timer(self):
+        return self.now
+
+    def evaluate(self, precision, gram):
+        self.calls.append((precision, gram))
+        self.now += self.durations[precision, gram]
+
+
+FAKE = {("fp32", "fast"): 1.0, ("fp32", "autograd"): 0.9, ("bf16", "fast"): 0.5, ("bf16", "autograd"): 0.4}
+
+
+def test_measure_times_each_candidate_interleaved_after_a_warm_up():
+    clock = FakeClock(FAKE)
+    times = measure(clock.evaluate, list(FAKE), repeat=3, timer=clock.timer)
+    assert times == pytest.approx({"fp32+fast": 1.0, "fp32+autograd": 0.9, "bf16+fast": 0.5, "bf16+autograd": 0.4})
+    assert clock.calls == list(FAKE) * 4  # one warm-up round, then three rounds A, B, C, D, A, B, …
+
+
+def test_measure_uses_the_median_so_one_slow_outlier_does_not_decide():
+    slow = iter([5.0, 0.3, 0.3, 0.3])  # the first timed evaluation of 'b' was hit by another program
+
+    class Clock(FakeClock):
+        def evaluate(self, precision, gram):
+            self.now += next(slow) if gram == "b" and self.calls.count(("x", "b")) >= 1 else 0.4
+            self.calls.append((precision, gram))
+
+    clock = Clock({})
+    times = measure(clock.evaluate, [("x", "a"), ("x", "b")], repeat=3, timer=clock.timer)
+    assert times["x+b"] == pytest.approx(0.3) and pick(times) == ("x", "b")
+
+
+def test_pick_follows_the_times_and_respects_explicit_choices():
+    times = {"fp32+fast": 1.0, "fp32+autograd": 0.9, "bf16+fast": 0.4, "bf16+autograd": 0.5}
+    assert pick(times) == ("bf16", "fast")
+    assert pick(times, precision="fp32") == ("fp32", "autograd")
+    assert pick(times, gram="autograd") == ("bf16", "autograd")
+    assert pick({**times, "bf16+autograd": 0.3}) == ("bf16", "autograd")
+    with pytest.raises(NSTError):
+        pick({"fp32+fast": 1.0}, precision="bf16")
+
+
+def test_choose_measures_once_then_reads_the_cache(tmp_path, monkeypatch):
+    monkeypatch.setattr(calibration, "candidates", lambda device: list(FAKE))
+    clock = FakeClock(FAKE)
+    first = choose("cpu", mode="auto", cache_dir=tmp_path, evaluate=clock.evaluate, timer=clock.timer)
+    assert (first.precision, first.gram, first.source) == ("bf16", "autograd", "measured now")
+    n = len(clock.calls)
+    second = choose("cpu", mode="auto", cache_dir=tmp_path, evaluate=clock.evaluate, timer=clock.timer)
+    assert (second.precision, second.gram, second.source) == ("bf16", "autograd", "cached") and len(clock.calls) == n
+    saved = json.loads((tmp_path / calibration.CACHE_FILE).read_text())
+    key = calibration.machine_key("cpu")
+    assert calibration.cpu_model() in key and torch.__version__ in key and key.endswith("cpu")
+    assert saved["machines"][key]["bf16+autograd"] == pytest.approx(0.4)
+    # force measures again (the machine got faster at bf16+fast) and replaces the cached times
+    clock.durations = {**FAKE, ("bf16", "fast"): 0.2}
+    forced = choose("cpu", mode="force", cache_dir=tmp_path, evaluate=clock.evaluate, timer=clock.timer)
+    assert (forced.precision, forced.gram, forced.source) == ("bf16", "fast", "measured now") and len(clock.calls) > n
+
+
+def test_the_cache_is_keyed_by_cpu_and_torch_version(tmp_path, monkeypatch):
+    monkeypatch.setattr(calibration, "candidates", lambda device: list(FAKE))
+    clock = FakeClock(FAKE)
+    choose("cpu", mode="auto", cache_dir=tmp_path, evaluate=clock.evaluate, timer=clock.timer)
+    n = len(clock.calls)
+    monkeypatch.setattr(calibration, "cpu_model", lambda: "Another CPU")
+    other = choose("cpu", mode="auto", cache_dir=tmp_path, evaluate=clock.evaluate, timer=clock.timer)
+    assert other.source == "measured now" and len(clock.calls) == 2 * n
+    monkeypatch.setattr(torch, "__version__", "9.9.9")
+    assert choose("cpu", mode="auto", cache_dir=tmp_path, evaluate=clock.evaluate, timer=clock.timer).source == "measured now"
+    saved = json.loads((tmp_path / calibration.CACHE_FILE).read_text())
+    assert len(saved["machines"]) == 3  # all three machines kept side by side
+
+
+def test_no_measuring_when_given_or_switched_off(tmp_path):
+    def fail(precision, gram):
+        raise AssertionError("measured although it need not")
+
+    given = choose("cpu", precision="fp32", gram="autograd", mode="force", cache_dir=tmp_path, evaluate=fail)
+    assert (given.precision, given.gram, given.source) == ("fp32", "autograd", "given")
+    rule = choose("cpu", mode="off", cache_dir=tmp_path, evaluate=fail)
+    assert rule.source == "rule" and rule.gram == "fast" and rule.precision in ("fp32", "bf16")
+    assert not (tmp_path / calibration.CACHE_FILE).exists()
+    with pytest.raises(NSTError, match="auto, off or force"):
+        choose("cpu", mode="sometimes", cache_dir=tmp_path, evaluate=fail)
+
+
+def test_a_corrupt_cache_is_measured_again(tmp_path, monkeypatch):
+    monkeypatch.setattr(calibration, "candidates", lambda device: list(FAKE))
+    (tmp_path / calibration.CACHE_FILE).write_text("{not json")
+    clock = FakeClock(FAKE)
+    assert choose("cpu", mode="auto", cache_dir=tmp_path, evaluate=clock.evaluate, timer=clock.timer).source == "measured now"
+
+
+def test_the_real_evaluator_runs_every_candidate(vgg, monkeypatch):
+    evaluate = calibration.loss_evaluator(vgg, "cpu", size=48)
+    for precision, gram in calibration.candidates("cpu"):
+        evaluate(precision, gram)  # one forward + backward each, no error
+
+
+def test_style_transfer_reports_its_choice(vgg, cat, coffee, tmp_path, monkeypatch):
+    from nst_teach.transfer import style_transfer
+
+    monkeypatch.setattr(calibration, "candidates", lambda device: [("fp32", "fast"), ("fp32", "autograd")])
+    monkeypatch.setenv("NST_TEACH_CALIBRATE", "auto")
+    result = style_transfer(cat, coffee, model=vgg, size=None, steps=1)
+    assert result.choice.source == "measured now" and result.choice.precision == "fp32"
+    assert result.choice.gram in ("fast", "autograd") and "Gram" in result.choice.describe()
+    assert (tmp_path / "nst-cache" / calibration.CACHE_FILE).exists()  # conftest's cache, not the home one
