@@ -88,7 +88,7 @@ def main(argv=None):
     applied = keep_freed_memory() if args.keep_freed_memory else False
     content, style = nt.load_image("cat", args.size), nt.load_image("starry_night", args.size)
     model = channels_last(nt.load_vgg19(last_layer="relu5_1", device="cpu"))
-    choice = choose("cpu", model)
+    choice = choose("cpu", evaluate=nt.transfer.loss_evaluator(model, "cpu"))
     precisions = ("fp32", "bf16") if bf16_is_fast("cpu") else ("fp32",)
     print(f"machine: {cpu_model()} (AMX: {'yes' if has_amx() else 'no'}), {torch.get_num_threads()} torch threads, "
           f"torch {torch.__version__}; {tuple(content.shape[-2:])} px; keep freed memory: {applied}; load {load_average()}")

@@ -35,7 +35,7 @@ def measure(size, steps, precision):
     style = nt.load_image("starry_night", size).to(device)
     model = channels_last(nt.load_vgg19(last_layer="relu5_1", device=device))
     # what style_transfer will use: 'auto' is measured on this machine (cached; nst_teach.calibration)
-    choice = nt.calibration.choose(device, model, precision, "auto")
+    choice = nt.calibration.choose(device, precision, "auto", evaluate=nt.transfer.loss_evaluator(model, device))
     precision = choice.precision
 
     # Baseline: the network alone, same input size, depth, precision and layout.

@@ -339,7 +339,8 @@ def main(argv=None):
     judge_model = nt.load_vgg19(last_layer="relu5_1", device="cpu")  # fp32: the judge
     judge_fn = StyleTransferLoss(judge_model, content, style, objective(args.size))
     # Before any clock starts: the first use on a machine measures the candidates (nst_teach.calibration)
-    print(f"auto picks: {nt.calibration.choose(nt.vgg.default_device(), judge_model).describe()}", flush=True)
+    device = nt.vgg.default_device()
+    print(f"auto picks: {nt.calibration.choose(device, evaluate=nt.transfer.loss_evaluator(judge_model, device)).describe()}", flush=True)
 
     if not args.reuse_classic:
         every_a = max(1, args.classic_iterations // 250)

@@ -34,9 +34,9 @@ import torch
 
 from .errors import NSTError
 from .files import atomic_write
-from .precision import bf16_is_fast
+from .precision import GRAMS, PRECISIONS, bf16_is_fast, resolve_precision
+from .samples import default_cache_dir
 
-GRAMS = ("auto", "fast", "autograd")
 CALIBRATION_SIZE = 192  # longest side of the random images timed (the choice is the same per pixel at 512 px)
 REPEAT = 3  # timed evaluations per candidate, after one warm-up each
 CACHE_FILE = "calibration.json"
@@ -113,34 +113,6 @@ def measure(evaluate, pairs, repeat=REPEAT, timer=time.perf_counter):
     return {k: statistics.median(v) for k, v in seconds.items()}
 
 
-def loss_evaluator(model, device, size=CALIBRATION_SIZE, seed=0):
-    """evaluate(precision, gram): one forward + backward of the style-transfer loss on random images
-    of longest side ``size``, with the layers the model reaches (as `style_transfer` would run it)."""
-    from .config import CONTENT_LAYERS, STYLE_LAYERS, TransferConfig
-    from .precision import channels_last
-    from .transfer import StyleTransferLoss
-
-    available = set(dict(model.layers.named_children()))
-    config = TransferConfig(size=None, style_layers=tuple(l for l in STYLE_LAYERS if l in available) or ("relu1_1",),
-                            content_layers=tuple(l for l in CONTENT_LAYERS if l in available) or ("relu1_1",))
-    generator = torch.Generator().manual_seed(seed)
-    shape = (1, 3, size * 2 // 3, size)
-    content, style = (torch.rand(shape, generator=generator).to(device) for _ in range(2))
-    channels_last(model)
-    losses = {}
-
-    def evaluate(precision, gram):
-        if (precision, gram) not in losses:
-            losses[precision, gram] = StyleTransferLoss(model, content, style, config, precision, gram=gram)
-        x = content.clone().requires_grad_(True)
-        total, _ = losses[precision, gram](x)
-        total.backward()
-        if torch.device(device).type == "cuda":
-            torch.cuda.synchronize()
-
-    return evaluate
-
-
 def read_cache(path):
     try:
         data = json.loads(path.read_text())
@@ -149,18 +121,15 @@ def read_cache(path):
         return {"version": CACHE_VERSION, "machines": {}}
 
 
-def choose(device, model=None, precision="auto", gram="auto", mode=None, cache_dir=None, evaluate=None, timer=time.perf_counter):
+def choose(device, precision="auto", gram="auto", mode=None, cache_dir=None, evaluate=None, timer=time.perf_counter):
     """The (precision, gram) a run uses on ``device``, as a `Choice`.
 
     Explicit choices are kept. 'auto' is decided from the cached times for this machine (key: CPU
     model, torch version, device), measured now if there are none (``evaluate``: a function
-    (precision, gram) → None to time; default: `loss_evaluator` with ``model``). mode: 'auto',
+    (precision, gram) → None to time, e.g. `nst_teach.transfer.loss_evaluator(model, device)`). mode: 'auto',
     'off' (never measure: bf16 where the hardware has it, gram_fast) or 'force' (measure again);
     default: $NST_TEACH_CALIBRATE, else 'auto'.
     """
-    from .precision import PRECISIONS, resolve_precision
-    from .samples import default_cache_dir
-
     if precision not in PRECISIONS:
         raise NSTError(f"unknown precision {precision!r}: use auto, fp32 or bf16")
     if gram not in GRAMS:
@@ -178,9 +147,7 @@ def choose(device, model=None, precision="auto", gram="auto", mode=None, cache_d
     times, source = cache["machines"].get(key), "cached"
     if mode == "force" or not times:
         if evaluate is None:
-            if model is None:
-                raise NSTError("calibration needs the model (or an evaluate function)")
-            evaluate = loss_evaluator(model, device)
+            raise NSTError("calibration needs something to time: evaluate=nst_teach.transfer.loss_evaluator(model, device)")
         times, source = measure(evaluate, candidates(device), timer=timer), "measured now"
         cache = read_cache(path)  # another process may have written meanwhile: keep its machines
         cache["machines"][key] = times

@@ -13,8 +13,7 @@ import torch
 from .errors import NSTError
 from .images import check_size
 from .optim import OPTIMIZERS
-from .calibration import GRAMS
-from .precision import PRECISIONS
+from .precision import GRAMS, PRECISIONS
 from .vgg import POOLS, canonical_layer_name
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")

@@ -31,6 +31,7 @@ import torch
 from .errors import NSTError
 
 PRECISIONS = ("auto", "fp32", "bf16")
+GRAMS = ("auto", "fast", "autograd")  # how G = F Fᵀ is computed: gram_fast, or autograd's; auto: measured (calibration)
 
 
 def bf16_is_fast(device):

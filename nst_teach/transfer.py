@@ -14,7 +14,7 @@ stylises a photo the same way at 256 px and at 1024 px.
 Keeping the image displayable. The optimisation variable is the RGB image x ∈ [0, 1]^{3×H×W} itself
 (`preprocess` is applied inside the loss, so autograd goes through it), and what is measured and
 saved is always a valid picture: the default L-BFGS minimises the loss of clip(x, 0, 1) (plus a
-small pull back into the box, see `_optimise_lbfgs`), L-BFGS-B (``optimizer="lbfgsb"``) treats each
+small pull back into the box, see `nst_teach.loops`), L-BFGS-B (``optimizer="lbfgsb"``) treats each
 pixel's range as a bound, and gradient descent, momentum and Adam *project* after every step,
 x ← clip(x, 0, 1). So what you see in the progress GIF, and the losses we report, are those of the
 picture that gets saved. Without it, the unconstrained optimum drifts outside [0, 1] and clipping
@@ -35,7 +35,6 @@ one scale is the default. ``precision="fp32"`` gives the classic arithmetic of t
 """
 
 import dataclasses
-import math
 import time
 from dataclasses import dataclass, field
 
@@ -43,22 +42,19 @@ import torch
 
 from . import calibration
 from .calibration import Choice
-from .config import STYLE_LAYERS, TransferConfig
+from .config import CONTENT_LAYERS, STYLE_LAYERS, TransferConfig
 from .errors import NSTError
 from .features import extract_features
 from .gram import gram_matrix
 from .images import MIN_SIZE, load_image, resize_image
 from .colour import match_colour_histogram
 from .losses import content_loss, content_loss_per_position, style_loss, total_loss, tv_loss
-from .optim import OPTIMIZERS, AdamState, adam_step
+from .optim import AdamState, adam_step
 from .preprocess import preprocess
-from .pyramid import PyramidParametrisation
+from .loops import _Diverged, _optimise_by_steps, _optimise_lbfgs, _Run, _Stop
 from .precision import channels_last, gram_fast, network_precision
 from .vgg import TORCHVISION_INDEX, canonical_layer_name, default_device, load_vgg19
 
-# L-BFGS's pull back into [0, 1] (see _optimise_lbfgs): a pixel this far outside is pulled as hard as
-# an average pixel is pushed by the loss at the start.
-PULL_DISTANCE = 0.1
 # Coarse scales smaller than this are skipped: relu5_1 sees a 1/16 of the input, so at 32 px it is 2×2.
 MIN_SCALE_SIZE = 64
 
@@ -218,7 +214,7 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     channels_last(model)  # in place; the same weights, in the layout the fast kernels want
     _check_model_options(model, config)
     # 'auto': the fastest on this machine, measured once and cached (nst_teach.calibration)
-    choice = calibration.choose(device, model, config.precision, config.gram)
+    choice = calibration.choose(device, config.precision, config.gram, evaluate=loss_evaluator(model, device))
     full = image_at_size(content, config.size, device)
     stages = scale_sizes(full.shape[-2:], config.scales)
     steps = config.steps_per_scale()
@@ -252,6 +248,34 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
         raise TransferInterrupted(run.result) from None
     run.result.seconds = time.perf_counter() - start
     return run.result
+
+
+def loss_evaluator(model, device, size=calibration.CALIBRATION_SIZE, seed=0):
+    """evaluate(precision, gram): one forward + backward of the style-transfer loss on random images
+    of longest side ``size``, with the layers the model reaches, as `style_transfer` runs it. What
+    `calibration.choose` times on a machine's first run; nothing is built until it is called."""
+    losses = {}
+
+    def evaluate(precision, gram):
+        if not losses:  # first call: the images and the configuration
+            available = set(dict(model.layers.named_children()))
+            config = TransferConfig(size=None, style_layers=tuple(n for n in STYLE_LAYERS if n in available) or ("relu1_1",),
+                                    content_layers=tuple(n for n in CONTENT_LAYERS if n in available) or ("relu1_1",))
+            generator = torch.Generator().manual_seed(seed)
+            shape = (1, 3, size * 2 // 3, size)
+            losses["images"] = [torch.rand(shape, generator=generator).to(device) for _ in range(2)]
+            losses["config"] = config
+            channels_last(model)
+        content, style = losses["images"]
+        if (precision, gram) not in losses:
+            losses[precision, gram] = StyleTransferLoss(model, content, style, losses["config"], precision, gram=gram)
+        x = content.clone().requires_grad_(True)
+        total, _ = losses[precision, gram](x)
+        total.backward()
+        if torch.device(device).type == "cuda":
+            torch.cuda.synchronize()
+
+    return evaluate
 
 
 def _check_model_options(model, config):
@@ -329,119 +353,3 @@ def next_scale_start(x, content_before, content):
     blurry: it loses the photo's fine detail, which the fine scale must then rebuild step by step."""
     change = resize_image(x - content_before, content.shape[-2:], clip=False)
     return (content + change).clamp(0.0, 1.0)
-
-
-# ----------------------------------------------------------------------------- the optimisation loops, keeping x in [0, 1]
-
-
-class _Run:
-    """Bookkeeping shared by the optimisation loops: history, the last good image, the callback."""
-
-    def __init__(self, result, callback):
-        self.result, self.callback, self.size = result, callback, None
-
-    def start_scale(self, x0, size):
-        self.size = size
-        if self.result.image is None:
-            self.result.image = x0.detach().cpu().clone()
-
-    def evaluate(self, loss_fn, x):
-        """(total, parts) at x, with the gradient in x.grad; stops the run if the loss is not finite."""
-        x.grad = None
-        total, parts = loss_fn(x)
-        self.result.evaluations += 1
-        if not all(math.isfinite(v) for v in parts.values()):
-            raise _Diverged()
-        total.backward()
-        return total, parts
-
-    def step_done(self, x, parts):
-        """Record a finished step: x is the new (valid) image, parts the losses of the one before."""
-        step = len(self.result.history) + 1
-        self.result.history.append({"step": step, **parts, "size": self.size})
-        self.result.image = x.detach().cpu().clone()
-        return bool(self.callback is not None and self.callback(step, x.detach(), parts))
-
-
-class _Stop(Exception):
-    """The callback asked to stop: no further scales either."""
-
-
-class _Diverged(Exception):
-    """The loss became NaN or infinite; the last finite image is already in the result."""
-
-
-def _optimise_by_steps(loss_fn, x0, config, run):
-    """Gradient descent, momentum or Adam, each step followed by the projection x ← clip(x, 0, 1)."""
-    x = x0.clone().requires_grad_(True)
-    optimizer = None
-    for _ in range(config.steps):
-        _, parts = run.evaluate(loss_fn, x)
-        if optimizer is None:  # created after the first gradient, which may set the learning rate
-            optimizer = OPTIMIZERS[config.optimizer]([x], lr=config.learning_rate(x.grad))
-        optimizer.step()
-        with torch.no_grad():
-            x.clamp_(0.0, 1.0)  # projection onto the valid image box (see module docstring)
-        if not torch.isfinite(x).all():
-            raise _Diverged()
-        if run.step_done(x, parts):
-            raise _Stop()
-    return x.detach()
-
-
-def _optimise_lbfgs(loss_fn, x0, config, run):
-    """L-BFGS (torch) or L-BFGS-B (scipy): the images it reports and returns are always in [0, 1].
-
-    torch's L-BFGS has no bounds, so it minimises f(x) = L(clip(x, 0, 1)) + (μ/2) Σ (x − clip(x))²:
-    the loss of the picture the user gets, plus a pull back towards the box for pixels that left it.
-    Without the pull, a pixel outside [0, 1] has zero gradient and could never come back. f has the
-    same minimisers as L on the box for any μ > 0 (outside the box L(clip(x)) no longer changes and
-    the penalty only grows); μ is set from the first gradient so that a pixel 0.1 outside is pulled
-    as hard as an average pixel is pushed by L. L-BFGS-B keeps x in the box by itself.
-    """
-    evaluated, mu = {}, []  # the losses of the latest evaluation, and of the current iterate; μ
-    clip = config.optimizer == "lbfgs"
-
-    def penalised(x):
-        inside = x.clamp(0.0, 1.0)
-        total, parts = loss_fn(inside)
-        if mu:
-            total = total + 0.5 * mu[0] * ((x - inside) ** 2).sum()
-        return total, parts
-
-    def f_and_grad(x):
-        x = x.requires_grad_(True)
-        total, parts = run.evaluate(penalised if clip else loss_fn, x)
-        if clip and not mu:
-            mu.append(x.grad.abs().mean().item() / PULL_DISTANCE)
-        evaluated["last"] = parts
-        evaluated.setdefault("iterate", parts)  # x0's losses, the start of step 1
-        return total.item(), x.grad
-
-    def on_iteration(x):
-        # The line search's last evaluation is the new iterate: its losses start the next step.
-        parts, evaluated["iterate"] = evaluated["iterate"], evaluated["last"]
-        if run.step_done(x.clamp(0.0, 1.0), parts):
-            raise _Stop()
-        return False
-
-    if config.optimizer == "lbfgs":
-        options = dict(history_size=config.history_size)
-        if config.parametrisation == "pyramid":
-            return _lbfgs_on_pyramid(f_and_grad, on_iteration, x0, config, options)
-        return OPTIMIZERS["lbfgs"](f_and_grad, x0, config.steps, on_iteration, **options).clamp(0.0, 1.0)
-    x = OPTIMIZERS[config.optimizer](f_and_grad, x0, config.steps, on_iteration)
-    return x.clamp(0.0, 1.0)
-
-
-def _lbfgs_on_pyramid(f_and_grad, on_iteration, x0, config, options):
-    """L-BFGS on the Laplacian-pyramid coefficients z of the image (x = decode(z), exact; see
-    nst_teach.pyramid): the same f at the same images, ∂f/∂z = decodeᵀ ∂f/∂x."""
-    pyramid = PyramidParametrisation(x0.shape, weight=config.pyramid_weight, coarsest=config.pyramid_coarsest)
-
-    def f_and_grad_z(z):
-        f, grad_x = f_and_grad(pyramid.decode(z).detach())
-        return f, pyramid.gradient(z, grad_x)
-
-    z = OPTIMIZERS["lbfgs"](f_and_grad_z, pyramid.encode(x0), config.steps, lambda z: on_iteration(pyramid.decode(z)), **options)
-    return pyramid.decode(z).clamp(0.0, 1.0)

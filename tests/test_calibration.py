@@ -111,7 +111,9 @@ def test_a_corrupt_cache_is_measured_again(tmp_path, monkeypatch):
 
 
 def test_the_real_evaluator_runs_every_candidate(vgg, monkeypatch):
-    evaluate = calibration.loss_evaluator(vgg, "cpu", size=48)
+    from nst_teach.transfer import loss_evaluator
+
+    evaluate = loss_evaluator(vgg, "cpu", size=48)
     for precision, gram in calibration.candidates("cpu"):
         evaluate(precision, gram)  # one forward + backward each, no error
 
