@@ -201,10 +201,14 @@ viz.image_grid([result.image, smooth.image], ["λ_tv = 0", f"λ_tv = {tv_weight:
 
 # %%
 portrait, deep_field, simple = nt.load_image("grace_hopper", SIZE), nt.load_image("hubble_deep_field", SIZE), nt.load_image("coffee", SIZE)
+# Started from the photo itself (init="content", as in the lecture), so the ratio below compares
+# with the photo's own style loss. (The tool's default start, the photo recoloured to the style's
+# colours, would turn the portrait dark before the first step.)
 failure = {
-    "portrait, β": nt.style_transfer(portrait, deep_field, steps=STEPS, size=SIZE, model=model),
-    "simpler photo, β": nt.style_transfer(simple, deep_field, steps=STEPS, size=SIZE, model=model),
-    "portrait, 100 β": nt.style_transfer(portrait, deep_field, style_weight=100 * BETA, steps=STEPS, size=SIZE, model=model),
+    "portrait, β": nt.style_transfer(portrait, deep_field, init="content", steps=STEPS, size=SIZE, model=model),
+    "simpler photo, β": nt.style_transfer(simple, deep_field, init="content", steps=STEPS, size=SIZE, model=model),
+    "portrait, 100 β": nt.style_transfer(portrait, deep_field, init="content", style_weight=100 * BETA, steps=STEPS,
+                                         size=SIZE, model=model),
 }
 for label, r in failure.items():
     print(f"{label:18s} style loss / photo's = {r.history[-1]['style'] / r.history[0]['style']:.3f}")
