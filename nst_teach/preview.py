@@ -17,7 +17,7 @@ import time
 
 import torch
 
-from .config import STYLE_LAYERS
+from .config import STYLE_LAYERS, TransferConfig
 from .images import load_image
 from .samples import list_samples
 from .transfer import style_transfer
@@ -39,7 +39,7 @@ class Preview:
         self.device = torch.device(options.get("device") or (next(model.parameters()).device if model is not None else default_device()))
         self.model = model if model is not None else load_vgg19(last_layer="relu5_1", device=self.device)
         self.content = self._load(content)
-        self.settings = dict(style=style, style_weight=options.pop("style_weight", 10.0),
+        self.settings = dict(style=style, style_weight=options.pop("style_weight", TransferConfig.style_weight),
                              style_layer_weights=tuple(options.pop("style_layer_weights", None) or (1.0 / len(STYLE_LAYERS),) * len(STYLE_LAYERS)))
         self.style = self._load(style)
         self.image, self.result, self.history = None, None, []
@@ -79,7 +79,8 @@ class Preview:
             return buffer.getvalue()
 
         styles = [s.name for s in list_samples() if s.kind == "style"]
-        beta = w.FloatSlider(value=math.log10(max(self.settings["style_weight"], 1e-6)), min=-1, max=5, step=0.25,
+        default = math.log10(TransferConfig.style_weight)  # the slider spans 1/1000 to 100 × the default β
+        beta = w.FloatSlider(value=math.log10(max(self.settings["style_weight"], 1e-6)), min=default - 3, max=default + 2, step=0.25,
                              description="log₁₀ β", continuous_update=False)
         layers = [w.FloatSlider(value=v, min=0, max=1, step=0.05, description=name, continuous_update=False)
                   for name, v in zip(STYLE_LAYERS, self.settings["style_layer_weights"])]
