@@ -204,6 +204,7 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     finite image and returns ``status='diverged'``.
     """
     config = dataclasses.replace(config or TransferConfig(), **options).validate()
+    _check_model_options(model, config)  # a given model only: one loaded below follows the config
     if config.device:
         device = torch.device(config.device)
     else:  # follow the model if one is given, else use the GPU when there is one
@@ -212,7 +213,6 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     if model is None:
         model = load_vgg19(config.weights, last_layer=deepest, pool=config.pool, device=device)
     channels_last(model)  # in place; the same weights, in the layout the fast kernels want
-    _check_model_options(model, config)
     # 'auto': the fastest on this machine, measured once and cached (nst_teach.calibration)
     choice = calibration.choose(device, config.precision, config.gram, evaluate=loss_evaluator(model, device))
     full = image_at_size(content, config.size, device)

