@@ -1,6 +1,6 @@
 """The `nst-teach` command: stylise a photo, list samples, draw feature maps, run the grader.
 
-    nst-teach transfer CONTENT STYLE -o OUT.png [--gif OUT.gif] [--size 512] [--steps 160] [--scales 0.5,1] …
+    nst-teach transfer CONTENT STYLE -o OUT.png [--gif OUT.gif] [--size 512] [--steps 160] [--scales auto|0.5,1] …
     nst-teach samples
     nst-teach features IMAGE --layers relu1_1,relu3_1,relu5_1 -o grid.png
     nst-teach features cat starry_night --channels-at 3,17,42 -o same_channels.png
@@ -22,14 +22,14 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from .config import CHOICES, TransferConfig
+from .config import CHOICES, COARSEST_AUTO, ONE_SCALE_UP_TO, TransferConfig
 from .errors import NSTError
 from .features import extract_features
 from .images import check_output_path, load_image, resize_image, save_gif, save_image
 from .precision import keep_freed_memory
 from .preprocess import preprocess
 from .samples import list_samples
-from .transfer import TransferInterrupted, style_transfer
+from .transfer import TransferInterrupted, schedule, style_transfer
 from .vgg import TORCHVISION_INDEX, canonical_layer_name, load_vgg19
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
@@ -44,6 +44,10 @@ def _floats(text):
         return tuple(float(v) for v in text.split(","))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected comma-separated numbers, got {text!r}") from None
+
+
+def _scales(text):
+    return text if text == "auto" else _floats(text)
 
 
 def _ints(text):
@@ -62,11 +66,13 @@ def _add_transfer(sub):
     p.add_argument("-o", "--output", required=True, help="where to write the result (.png or .jpg)")
     p.add_argument("--gif", help="also write a GIF of the optimisation to this path")
     p.add_argument("--size", type=int, default=d.size, help=f"longest side in pixels (default {d.size})")
-    p.add_argument("--scales", type=_floats, default=d.scales,
-                   help="coarse to fine: fractions of --size, increasing, ending at 1 (default "
-                        + ",".join(f"{v:g}" for v in d.scales) + "; 1 = one scale, the classic algorithm)")
+    p.add_argument("--scales", type=_scales, default=d.scales,
+                   help=f"coarse to fine: fractions of --size, increasing, ending at 1, e.g. 0.25,0.5,1; 1 = one scale, "
+                        f"the classic algorithm (default {d.scales}: one scale up to {ONE_SCALE_UP_TO} px, above it from "
+                        f"{COARSEST_AUTO}–{ONE_SCALE_UP_TO} px up, so that the strokes keep their size relative to the picture)")
     p.add_argument("--steps", type=_ints, default=d.steps,
-                   help=f"optimiser iterations, one number per scale or one for all (default {d.steps})")
+                   help=f"optimiser iterations: one number per scale, or one for the coarsest scale, halved at each "
+                        f"finer one (default {d.steps})")
     p.add_argument("--optimizer", default=d.optimizer, choices=CHOICES["optimizer"],
                    help="default lbfgs (strong-Wolfe L-BFGS); lbfgsb: scipy's bounded L-BFGS-B")
     p.add_argument("--precision", default=d.precision, choices=CHOICES["precision"],
@@ -121,7 +127,7 @@ def cmd_transfer(args):
     keep_freed_memory()  # ~10% faster steps on Linux (see nst_teach.precision)
     content = load_image(args.content, config.size)
     load_image(args.style, config.size)  # an unreadable style image fails now, before the long run
-    total_steps = sum(config.steps_per_scale())
+    total_steps = sum(steps for _, steps in schedule(config, content.shape[-2:]))
     frames, every = [content.clone()], max(1, total_steps // 40)
     bars = []  # the progress bar, opened at the first step: an error while loading leaves no half-drawn bar
 

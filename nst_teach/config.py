@@ -34,9 +34,24 @@ PARAMETRISATIONS = ("pixels", "pyramid")
 # the same balance at every image size; "paper" is Gatys et al.'s exact sum, whose balance shifts
 # towards content as the image grows (½Σ(F−P)² grows with M_l, E_l does not).
 WEIGHTINGS = ("per_position", "paper")
+# scales="auto": VGG-19's receptive fields are fixed in pixels, so at one scale the larger the image,
+# the finer the strokes relative to the picture (at 1024 px the default looked like the photo under a
+# fine grain, README). Up to ONE_SCALE_UP_TO px one scale; above it, coarse to fine from a first stage
+# of 256–512 px (the sizes the default β was chosen at and looked at), halving: 1024 px → 256, 512, 1024.
+ONE_SCALE_UP_TO = 512
+COARSEST_AUTO = 256
 # The options that take one of a few names, and those names: validate() and the CLI's choices read this.
 CHOICES = {"optimizer": tuple(OPTIMIZERS), "weighting": WEIGHTINGS, "init": INITS, "precision": PRECISIONS, "gram": GRAMS,
            "pool": POOLS, "parametrisation": PARAMETRISATIONS}
+
+
+def auto_scales(longest):
+    """scales="auto" for a result of longest side ``longest`` px: (1.0,) up to ONE_SCALE_UP_TO, else
+    halvings while the coarsest stage stays ≥ COARSEST_AUTO px: 1024 → (0.25, 0.5, 1.0), 768 → (0.5, 1.0)."""
+    scales = [1.0]
+    while longest > ONE_SCALE_UP_TO and longest * scales[0] / 2 >= COARSEST_AUTO:
+        scales.insert(0, scales[0] / 2)
+    return tuple(scales)
 
 
 @dataclass
@@ -44,9 +59,11 @@ class TransferConfig:
     """Every option of a run, with its default written once (shared by the Python API and the CLI)."""
 
     size: int | None = 512  # longest side of the result, in pixels (None: the content image's own size)
-    scales: tuple = (1.0,)  # coarse to fine, e.g. (0.5, 1.0): fractions of ``size``, increasing, ending at 1
-    steps: int | tuple = 160  # iterations at each scale: at 512 px the default path comes within 5% of the classic
-    # 1000-iteration loss after ≈ 160 evaluations (benchmarks/time_to_quality.py; the old default needed ≈ 340)
+    scales: tuple | str = "auto"  # coarse to fine, e.g. (0.5, 1.0): fractions of ``size``, increasing, ending at 1;
+    # auto: one scale up to 512 px, above it from 256–512 px up (see auto_scales)
+    steps: int | tuple = 160  # iterations: one number per scale, or one for the coarsest scale, halved at each finer one
+    # (a finer stage costs 4× per step and only adds detail). At 512 px the default path comes within 5% of the
+    # classic 1000-iteration loss after ≈ 160 evaluations (benchmarks/time_to_quality.py; the old default needed ≈ 340)
     optimizer: str = "lbfgs"  # lbfgs (strong-Wolfe L-BFGS) | lbfgsb (scipy) | adam | momentum | gd
     lr: float | None = None  # None: DEFAULT_LR[optimizer], or FIRST_STEP / mean|∇L(x₀)| for gd, momentum
     content_weight: float = 1.0  # α
@@ -100,21 +117,36 @@ class TransferConfig:
         return self
 
     def _check_schedule(self):
+        if isinstance(self.scales, str):
+            if self.scales != "auto":
+                raise NSTError(f"scales must be auto or increasing fractions of --size ending at 1, e.g. 0.5,1; got {self.scales!r}")
+            if isinstance(self.steps, (tuple, list)):
+                raise NSTError(f"give one --steps number with --scales auto (the default), or --scales with one --steps "
+                               f"number per scale; got {self.steps!r}")
+            return self._check_steps((self.steps,))
         scales = tuple(self.scales)
         if not scales or any(not (isinstance(s, (int, float)) and 0 < s <= 1) for s in scales) \
                 or list(scales) != sorted(set(scales)) or scales[-1] != 1:
             raise NSTError(f"scales must be increasing fractions of --size ending at 1, e.g. 0.5,1 (or 1 for one scale); got {self.scales!r}")
-        steps = self.steps_per_scale()
+        steps = self.steps_per_scale(len(scales))
         if len(steps) != len(scales):
             raise NSTError(f"give one --steps number per scale ({len(scales)}), or a single number; got {self.steps!r}")
+        self._check_steps(steps)
+
+    def _check_steps(self, steps):
         if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in steps):
             raise NSTError(f"steps must be positive whole numbers, got {self.steps!r}: e.g. --steps 200")
 
-    def steps_per_scale(self):
-        """Iterations at each scale, as a tuple (an int ``steps`` is used at every scale)."""
+    def scales_for(self, longest):
+        """The scales of a run whose result has longest side ``longest`` px (resolves "auto")."""
+        return auto_scales(longest) if isinstance(self.scales, str) else tuple(self.scales)
+
+    def steps_per_scale(self, n_scales):
+        """Iterations at each of ``n_scales`` scales: the given tuple, or an int ``steps`` at the coarsest
+        scale and half as many at each finer one (160 → 160, 80, 40), at least 1."""
         if isinstance(self.steps, (tuple, list)):
             return tuple(self.steps)
-        return (self.steps,) * len(tuple(self.scales))
+        return tuple(max(1, self.steps >> k) for k in range(n_scales))
 
     def _check_device(self):
         if self.device is None:

@@ -31,7 +31,11 @@ half the evaluations. The work can
 also be split over *scales*, coarse to fine (``scales=(0.5, 1.0)``): optimise at half the size,
 carry what changed up to full size as x₀, and recompute the targets P and A at each size. By the
 paper's loss at full size it was no faster (the full-size steps must rebuild the fine detail), so
-one scale is the default. ``precision="fp32"`` gives the classic arithmetic of the lessons.
+up to 512 px one scale is the default. Above 512 px it is the default for the *look*
+(``scales="auto"``): VGG-19's receptive fields are fixed in pixels, so at one scale a 1024 px result
+gets strokes a quarter as large relative to the picture as a 256 px one and looks like the photo
+under a fine grain; starting at 256 px paints the strokes at the size the default was judged at.
+``precision="fp32"`` gives the classic arithmetic of the lessons.
 """
 
 import dataclasses
@@ -189,9 +193,11 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     resized to the same longest side).
     options: any `TransferConfig` field (size, scales, steps, optimizer, content_weight, style_weight,
     tv_weight, content_layers, style_layers, style_layer_weights, init, seed, device, precision, …).
-    Coarse to fine (``scales=(0.5, 1.0)``; default one scale): at each scale the content and style
-    images are taken at that fraction of the full size, the targets recomputed, and x₀ is the photo
-    plus what the previous scale changed, upsampled (`next_scale_start`).
+    Coarse to fine (``scales=(0.5, 1.0)``; default "auto": one scale up to 512 px, above it from
+    256–512 px up, see `config.auto_scales`): at each scale the content and style images are taken
+    at that fraction of the full size, the targets recomputed, and x₀ is the photo plus what the
+    previous scale changed, upsampled (`next_scale_start`). One number of ``steps`` is for the
+    coarsest scale, halved at each finer one (`schedule`).
     callback(step, image, losses): called after every step (counted over all scales) with the
     current image (clone it to keep it) and the losses of the image that step started from; return
     True to stop early.
@@ -216,14 +222,13 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     # 'auto': the fastest on this machine, measured once and cached (nst_teach.calibration)
     choice = calibration.choose(device, config.precision, config.gram, evaluate=loss_evaluator(model, device))
     full = image_at_size(content, config.size, device)
-    stages = scale_sizes(full.shape[-2:], config.scales)
-    steps = config.steps_per_scale()
+    stages = schedule(config, full.shape[-2:])
 
     run = _Run(TransferResult(image=None, config=config, choice=choice), callback)
     start = time.perf_counter()
     try:
         x = previous_content = None
-        for index, size in stages:
+        for size, steps in stages:
             content_img, style_img = image_at_size(content, size, device), image_at_size(style, size, device)
             loss_fn = StyleTransferLoss(model, content_img, style_img, config, choice.precision, choice.gram)
             if x is None:
@@ -232,7 +237,7 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
                 x0 = next_scale_start(x, previous_content, content_img)
             previous_content = content_img
             run.start_scale(x0, size)
-            stage = dataclasses.replace(config, steps=steps[index])
+            stage = dataclasses.replace(config, steps=steps)
             if config.optimizer in ("lbfgs", "lbfgsb"):
                 x = _optimise_lbfgs(loss_fn, x0, stage, run)
             else:
@@ -345,6 +350,15 @@ def scale_sizes(shape, scales):
             continue
         stages = [st for st in stages if st[1] != size] + [(i, size)]
     return stages
+
+
+def schedule(config, shape):
+    """[(longest side, steps)] of each stage of a run whose result is ``shape`` (H, W): the config's
+    scales (auto resolved) and steps, without the coarse stages `scale_sizes` skips."""
+    stages = scale_sizes(shape, config.scales_for(max(shape)))
+    if isinstance(config.steps, (tuple, list)):  # one number per scale: a skipped scale drops its own
+        return [(size, config.steps[i]) for i, size in stages]
+    return list(zip((size for _, size in stages), config.steps_per_scale(len(stages))))
 
 
 def next_scale_start(x, content_before, content):

@@ -9,6 +9,7 @@ import math
 import pytest
 import torch
 
+import nst_teach.config as config
 import nst_teach.transfer as transfer
 from nst_teach.errors import NSTError
 from nst_teach.images import load_image
@@ -199,8 +200,38 @@ def test_coarse_to_fine_chains_the_scales(vgg, cat128, style):
 
 
 def test_steps_per_scale():
-    assert TransferConfig(scales=(0.5, 1.0), steps=7).steps_per_scale() == (7, 7)
-    assert TransferConfig(scales=(0.25, 0.5, 1.0), steps=(1, 2, 3)).steps_per_scale() == (1, 2, 3)
+    """One number: at the coarsest scale, halved at each finer one (a finer step costs 4×)."""
+    assert TransferConfig(scales=(0.5, 1.0), steps=7).steps_per_scale(2) == (7, 3)
+    assert TransferConfig(steps=160).steps_per_scale(4) == (160, 80, 40, 20)
+    assert TransferConfig(steps=2).steps_per_scale(3) == (2, 1, 1)  # at least one step
+    assert TransferConfig(scales=(0.25, 0.5, 1.0), steps=(1, 2, 3)).steps_per_scale(3) == (1, 2, 3)
+
+
+@pytest.mark.parametrize("longest, scales", [(256, (1.0,)), (512, (1.0,)), (600, (0.5, 1.0)), (768, (0.5, 1.0)),
+                                             (1024, (0.25, 0.5, 1.0)), (2048, (0.125, 0.25, 0.5, 1.0))])
+def test_auto_scales_start_between_256_and_512_px(longest, scales):
+    """One scale up to 512 px; above it the first stage is 256–512 px, where the default was judged."""
+    assert config.auto_scales(longest) == scales
+    assert TransferConfig().scales_for(longest) == scales
+    first = longest * scales[0]
+    assert first <= 512 and (first >= 256 or longest <= 512)
+
+
+def test_schedule_of_the_default_at_1024_px():
+    assert transfer.schedule(TransferConfig(), (691, 1024)) == [(256, 160), (512, 80), (1024, 40)]
+    assert transfer.schedule(TransferConfig(), (341, 512)) == [(512, 160)]
+    # A coarse scale too small to run is skipped; the halving starts at the first scale that runs.
+    assert transfer.schedule(TransferConfig(scales=(0.25, 0.5, 1.0), steps=8), (85, 128)) == [(64, 8), (128, 4)]
+    assert transfer.schedule(TransferConfig(scales=(0.25, 0.5, 1.0), steps=(5, 6, 7)), (85, 128)) == [(64, 6), (128, 7)]
+
+
+def test_auto_scales_run_coarse_to_fine_above_the_limit(vgg, cat128, style, monkeypatch):
+    """style_transfer follows the auto schedule (limits lowered so that a 128 px image is 'large')."""
+    monkeypatch.setattr(config, "ONE_SCALE_UP_TO", 64)
+    monkeypatch.setattr(config, "COARSEST_AUTO", 64)
+    result = style_transfer(cat128, style, model=vgg, size=None, steps=4, precision="fp32")
+    assert [h["size"] for h in result.history] == [64] * 4 + [128] * 2
+    assert [max(s.shape[-2:]) for s in result.stages] == [64, 128]
 
 
 def test_next_scale_keeps_the_photos_detail_and_adds_the_coarse_change(cat128):
@@ -232,7 +263,8 @@ def test_default_is_the_fast_path_and_results_stay_valid(vgg, cat128, style):
      (dict(style_layer_weights=(1.0, 2.0)), "one style layer weight"),
      (dict(style_layers=("relu1_1",), style_layer_weights=(-1.0,)), "≥ 0"),
      (dict(scales=(0.5, 0.8)), "ending at 1"), (dict(scales=(1.0, 0.5)), "increasing"), (dict(scales=()), "scales"),
-     (dict(scales=(0.5, 1.0), steps=(1, 2, 3)), "one --steps number per scale"), (dict(steps=(5, 0)), "steps"),
+     (dict(scales=(0.5, 1.0), steps=(1, 2, 3)), "one --steps number per scale"), (dict(scales=(0.5, 1.0), steps=(5, 0)), "steps must be positive"),
+     (dict(steps=(5, 5)), "with --scales auto"), (dict(scales="big"), "auto or increasing"), (dict(steps=-3), "steps"),
      (dict(precision="fp16"), "precision"), (dict(lr=0.5), "does not apply to lbfgs"),
      (dict(optimizer="lbfgsb", lr=0.5), "does not apply to lbfgsb"), (dict(weighting="mean"), "weighting")],
 )
