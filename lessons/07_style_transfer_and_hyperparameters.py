@@ -115,6 +115,18 @@ viz.sweep_grid([r.image for r in sweep.values()], [f"β = {b:g}" for b in sweep]
 # %% [markdown]
 # **Answer.** The style loss falls and the content loss rises: β buys style with content.
 #
+# **In a lecture: tune it live.** Each change of a slider (log₁₀ β, each layer's $w_l$) or of the
+# style image re-runs a few L-BFGS steps at 2·SIZE px, started from the last result rather than the
+# photo: it is already most of the way there, so the picture follows within seconds (README,
+# "Live preview": about 3 s per change at 256 px on a 2-core CPU). Ask the class what a slider will
+# do before you move it.
+
+# %%
+from nst_teach.preview import Preview
+
+Preview("cat", "political_drama", size=2 * SIZE, model=model).widgets()
+
+# %% [markdown]
 # ## Why the paper's β depends on the image size
 #
 # In the paper, $\mathcal{L}_\text{content} = \frac12\sum(F-P)^2$ is a sum over the $M_l$ positions of

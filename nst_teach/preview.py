@@ -86,7 +86,9 @@ class Preview:
                   for name, v in zip(STYLE_LAYERS, self.settings["style_layer_weights"])]
         style = w.Dropdown(options=styles, value=self.settings["style"] if self.settings["style"] in styles else styles[0],
                            description="style")
-        picture = w.Image(value=png(self.update() if self.image is None else self.image), format="png")
+        first = self.update() if self.image is None else self.image
+        H, W = first.shape[-2:]  # shown at its own size: in an HBox the picture would be stretched to the sliders' height
+        picture = w.Image(value=png(first), format="png", width=W, height=H, layout=w.Layout(object_fit="contain"))
         status = w.Label()
 
         def changed(_):
@@ -99,4 +101,4 @@ class Preview:
 
         for control in (beta, style, *layers):
             control.observe(changed, names="value")
-        return w.HBox([picture, w.VBox([style, beta, *layers, status])])
+        return w.HBox([picture, w.VBox([style, beta, *layers, status])], layout=w.Layout(align_items="flex-start"))

@@ -10,7 +10,8 @@ tests/test_notebooks.py after their "parameters" cell. In the browser:
   the venv's `nst-teach` on PATH; `check("ex03")` names the mistake of a Gram matrix divided by M,
   then passes once the file is right;
 - lesson 2 runs, and moving the feature-map viewer's slider changes its picture;
-- lesson 7 (style transfer, the longest optimisations) runs.
+- lesson 7 (style transfer, the longest optimisations) runs, and dragging its live preview's β slider
+  re-runs the preview and redraws its picture.
 
 Screenshots go to <tmp>/screenshots (the path is printed; pytest shows it when a test fails).
 NST_SAVE_SCREENSHOT=figures/ also writes the README's figures/jupyterlab_lesson.png there.
@@ -320,5 +321,22 @@ def test_feature_map_viewer_redraws_when_the_slider_moves(page, lab):
         shutil.copy(lab.shots / "jupyterlab_lesson.png", folder / "jupyterlab_lesson.png")
 
 
-def test_style_transfer_lesson_runs(page, lab):
-    run_lesson(page, lab, "07_style_transfer_and_hyperparameters.ipynb")
+def test_style_transfer_lesson_runs_and_the_live_preview_follows_its_slider(page, lab):
+    panel = run_lesson(page, lab, "07_style_transfer_and_hyperparameters.ipynb")
+    # The lecture's live preview (nst_teach.preview): drag the log₁₀ β slider, as an instructor would.
+    preview = panel.locator(".jp-OutputArea-output", has=page.locator(".widget-slider", has_text="log₁₀ β"))
+    picture, status = preview.locator("img.widget-image"), preview.locator(".widget-label").last
+    preview.evaluate("e => e.scrollIntoView({block: 'center'})")
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=picture.element_handle())
+    before_src, before_pixels = picture.get_attribute("src"), picture.screenshot()
+    handle = preview.locator(".widget-slider", has_text="log₁₀ β").locator(".noUi-handle")
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 60, box["y"] + box["height"] / 2, steps=6)  # towards more style
+    page.mouse.up()
+    page.wait_for_function("([img, src]) => img.src !== src && img.complete && img.naturalWidth > 0",
+                           arg=[picture.element_handle(), before_src], timeout=60_000)
+    assert re.fullmatch(r"\d+ evaluations, [\d.]+ s", status.text_content()), status.text_content()
+    assert picture.screenshot() != before_pixels, "the preview's picture did not change"
+    page.screenshot(path=lab.shots / "live_preview.png")
