@@ -260,6 +260,7 @@ VARIANTS = {
     "history-100": dict(history_size=100),
     "coarsest-8": dict(pyramid_coarsest=8),
     "pyramid-w0.85": dict(pyramid_weight=0.85),
+    "coarsest-8-w0.8": dict(pyramid_coarsest=8, pyramid_weight=0.8),
 }
 
 
