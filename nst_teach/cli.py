@@ -47,7 +47,10 @@ def _floats(text):
 
 
 def _scales(text):
-    return text if text == "auto" else _floats(text)
+    try:
+        return text if text == "auto" else tuple(float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected auto or fractions separated by commas (e.g. 0.5,1), got {text!r}") from None
 
 
 def _ints(text):

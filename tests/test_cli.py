@@ -250,6 +250,7 @@ def test_features_writes_a_grid(capsys, tmp_path, photo):
 
 
 @pytest.mark.parametrize("options, words", [(["--scales", "0.3"], ["ending at 1"]), (["--scales", "1,0.5"], ["increasing"]),
+                                            (["--scales", "big"], ["auto or fractions"]),
                                             (["--steps", "1,2,3"], ["one --steps number per scale"]),
                                             (["--steps", "many"], ["whole numbers"]), (["--precision", "fp16"], ["precision"])])
 def test_bad_schedule(capsys, tmp_path, photo, options, words):
