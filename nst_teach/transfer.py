@@ -320,8 +320,9 @@ def _check_image(img):
 
 
 def initial_image(content, style, init, seed):
-    """The starting point x₀: the content photo (default), uniform noise, the style image, or a given
-    image tensor — the last two resized to the content's shape."""
+    """The starting point x₀: the content photo, the photo recoloured to the style's colour mean and
+    covariance (the default), uniform noise, the style image, or a given image tensor — the last two
+    resized to the content's shape (with coarse to fine, a given image starts the coarsest stage)."""
     if torch.is_tensor(init):
         return resize_image(init.detach().to(content.device, torch.float32), content.shape[-2:])
     if init == "content":
