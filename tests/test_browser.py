@@ -337,6 +337,8 @@ def test_style_transfer_lesson_runs_and_the_live_preview_follows_its_slider(page
     page.mouse.up()
     page.wait_for_function("([img, src]) => img.src !== src && img.complete && img.naturalWidth > 0",
                            arg=[picture.element_handle(), before_src], timeout=60_000)
-    assert re.fullmatch(r"\d+ evaluations, [\d.]+ s", status.text_content()), status.text_content()
+    # The label and the picture are two widget messages; the label may arrive a moment later.
+    page.wait_for_function("label => /^\\d+ evaluations, [\\d.]+ s$/.test(label.textContent)",
+                           arg=status.element_handle(), timeout=10_000)
     assert picture.screenshot() != before_pixels, "the preview's picture did not change"
     page.screenshot(path=lab.shots / "live_preview.png")
