@@ -1,10 +1,12 @@
 """Where does one loss evaluation spend its time? Side by side, in one run, at one size:
 
-  bare      forward + backward of VGG-19 to relu5_1 alone (the network's own cost)
+  bare      forward + backward of VGG-19 to relu5_1 alone (the network's own cost, same arithmetic)
   fast      StyleTransferLoss with `precision.gram_fast` (gram="fast")
   autograd  StyleTransferLoss with autograd's Gram on fp32 copies of the features (gram="autograd")
 
-in each precision this machine can run (fp32, and bf16 where the hardware has it), all channels-last.
+in each arithmetic this machine can run: fp32 with oneDNN's direct convolutions (channels-last),
+fp32 with Winograd's (NNPACK, `nst_teach.winograd`) where torch has NNPACK, and bf16 (direct,
+channels-last) where the hardware has it.
 The measurements are *interleaved*: round after round, every configuration once (bare, fast,
 autograd, in fp32 then bf16), and the median of ``--repeat`` rounds after a warm-up round, so that
 load from other programs on a shared machine falls on all of them alike. The header gives the CPU
@@ -25,6 +27,7 @@ import nst_teach as nt
 from nst_teach.calibration import choose, cpu_model
 from nst_teach.precision import bf16_is_fast, channels_last, keep_freed_memory, network_precision
 from nst_teach.transfer import StyleTransferLoss, TransferConfig
+from nst_teach.winograd import winograd_available, winograd_convolutions
 
 
 def load_average():
@@ -41,20 +44,25 @@ def has_amx():
         return False
 
 
-def evaluations(content, style, model, precision):
-    """{'bare', 'fast', 'autograd'}: functions that each run one forward + backward pass."""
-    x = channels_last(nt.preprocess(content)).requires_grad_(True)
+def evaluations(content, style, model, precision, conv):
+    """{'bare', 'fast', 'autograd'}: functions that each run one forward + backward pass, with the
+    network in ``precision`` and its convolutions ``conv`` ('direct': oneDNN, channels-last;
+    'winograd': NNPACK, `nst_teach.winograd`)."""
+    winograd = conv == "winograd"
+    x = nt.preprocess(content)
+    x = (x.contiguous() if winograd else channels_last(x)).requires_grad_(True)
+    convolutions = winograd_convolutions(winograd)
 
     def bare():
         x.grad = None
-        with network_precision("cpu", precision):
+        with network_precision("cpu", precision), convolutions:
             y = model(x)
         y.float().sum().backward()
 
     config = TransferConfig(style_weight=1000.0, weighting="paper")
     fns = {"bare": bare}
     for gram in ("fast", "autograd"):
-        loss_fn = StyleTransferLoss(model, content, style, config, precision, gram=gram)
+        loss_fn = StyleTransferLoss(model, content, style, config, precision, gram=gram, conv=conv)
         img = content.clone().requires_grad_(True)
 
         def evaluation(loss_fn=loss_fn, img=img):
@@ -66,9 +74,9 @@ def evaluations(content, style, model, precision):
     return fns
 
 
-def measure(content, style, model, precisions, repeat):
-    """Median seconds {(precision, kind): s}, interleaved over ``repeat`` rounds after one warm-up round."""
-    fns = {(p, kind): fn for p in precisions for kind, fn in evaluations(content, style, model, p).items()}
+def measure(content, style, model, arithmetics, repeat):
+    """Median seconds {(precision, conv, kind): s}, interleaved over ``repeat`` rounds after one warm-up round."""
+    fns = {(p, c, kind): fn for p, c in arithmetics for kind, fn in evaluations(content, style, model, p, c).items()}
     seconds = {key: [] for key in fns}
     for round_ in range(repeat + 1):
         for key, fn in fns.items():
@@ -88,18 +96,20 @@ def main(argv=None):
     applied = keep_freed_memory() if args.keep_freed_memory else False
     content, style = nt.load_image("cat", args.size), nt.load_image("starry_night", args.size)
     model = channels_last(nt.load_vgg19(last_layer="relu5_1", device="cpu"))
-    choice = choose("cpu", evaluate=nt.transfer.loss_evaluator(model, "cpu"))
-    precisions = ("fp32", "bf16") if bf16_is_fast("cpu") else ("fp32",)
+    choice = choose("cpu", evaluate=nt.transfer.loss_evaluator(model, "cpu"), size=args.size)
+    arithmetics = [("fp32", "direct")] + [("fp32", "winograd")] * winograd_available() + [("bf16", "direct")] * bf16_is_fast("cpu")
     print(f"machine: {cpu_model()} (AMX: {'yes' if has_amx() else 'no'}), {torch.get_num_threads()} torch threads, "
           f"torch {torch.__version__}; {tuple(content.shape[-2:])} px; keep freed memory: {applied}; load {load_average()}")
     print(f"auto picks: {choice.describe()}")
-    r = measure(content, style, model, precisions, args.repeat)
+    r = measure(content, style, model, arithmetics, args.repeat)
     print(f"median of {args.repeat} interleaved rounds; load {load_average()} at the end")
-    print(f"{'precision':>9} {'bare s':>8} {'fast s':>8} {'autograd s':>11} {'fast ÷ bare':>12} {'autograd ÷ bare':>16}")
-    for p in precisions:
-        bare = r[p, "bare"]
-        print(f"{p:>9} {bare:>8.3f} {r[p, 'fast']:>8.3f} {r[p, 'autograd']:>11.3f} {r[p, 'fast'] / bare:>12.2f} "
-              f"{r[p, 'autograd'] / bare:>16.2f}")
+    direct = r["fp32", "direct", "bare"]
+    print(f"{'precision':>9} {'conv':>9} {'bare s':>8} {'fast s':>8} {'autograd s':>11} {'fast ÷ bare':>12} "
+          f"{'autograd ÷ bare':>16} {'fast ÷ fp32 direct bare':>24}")
+    for p, c in arithmetics:
+        bare = r[p, c, "bare"]
+        print(f"{p:>9} {c:>9} {bare:>8.3f} {r[p, c, 'fast']:>8.3f} {r[p, c, 'autograd']:>11.3f} {r[p, c, 'fast'] / bare:>12.2f} "
+              f"{r[p, c, 'autograd'] / bare:>16.2f} {r[p, c, 'fast'] / direct:>24.2f}")
     return r
 
 

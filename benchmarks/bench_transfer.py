@@ -3,11 +3,13 @@
 For each size, in a fresh subprocess (so that peak memory is per size), with the network in the
 precision and memory layout `style_transfer` uses (``--precision auto``: bf16 channels-last where the
 CPU has fast bf16, else fp32), this prints:
-  fwd+bwd   seconds for one bare forward + backward pass of VGG-19 truncated at relu5_1 (the baseline)
+  fwd+bwd   seconds for one bare forward + backward pass of VGG-19 truncated at relu5_1 (the baseline),
+            with the convolutions `auto` chose (direct: oneDNN; winograd: `nst_teach.winograd`)
   lbfgs/it  seconds per L-BFGS iteration of `style_transfer` at one scale (and evaluations per iteration)
   lbfgs/ev  seconds per loss evaluation inside L-BFGS (one fwd+bwd + losses + bookkeeping)
   adam/it   seconds per Adam iteration (exactly one evaluation each)
   ratio     lbfgs/it, lbfgs/ev and adam/it ÷ fwd+bwd: the overhead of the losses and the optimiser
+  direct    the bare pass with oneDNN's direct convolutions, when auto chose Winograd (what it saves)
   peak MB   peak resident memory of the process (CPU) or peak CUDA memory (GPU), whole run included
 
 The default sizes are the scales of a 512 px run (256, 512) and the 1024 px memory check.
@@ -29,34 +31,42 @@ def measure(size, steps, precision):
 
     import nst_teach as nt
     from nst_teach.precision import channels_last, network_precision
+    from nst_teach.winograd import winograd_convolutions
 
     device = nt.vgg.default_device()
     content = nt.load_image("cat", size).to(device)
     style = nt.load_image("starry_night", size).to(device)
     model = channels_last(nt.load_vgg19(last_layer="relu5_1", device=device))
     # what style_transfer will use: 'auto' is measured on this machine (cached; nst_teach.calibration)
-    choice = nt.calibration.choose(device, precision, "auto", evaluate=nt.transfer.loss_evaluator(model, device))
+    choice = nt.calibration.choose(device, precision, "auto", evaluate=nt.transfer.loss_evaluator(model, device), size=size)
     precision = choice.precision
 
-    # Baseline: the network alone, same input size, depth, precision and layout.
-    x = channels_last(nt.preprocess(content)).requires_grad_(True)
+    def bare_seconds(conv):
+        """The baseline: the network alone, same input size, depth, precision and convolutions."""
+        winograd = conv == "winograd"
+        x = nt.preprocess(content)
+        x = (x.contiguous() if winograd else channels_last(x)).requires_grad_(True)
+        convolutions = winograd_convolutions(winograd)
 
-    def forward_backward():
-        x.grad = None
-        with network_precision(device, precision):
-            y = model(x)
-        y.float().sum().backward()
+        def forward_backward():
+            x.grad = None
+            with network_precision(device, precision), convolutions:
+                y = model(x)
+            y.float().sum().backward()
 
-    for _ in range(2):  # warm-up
-        forward_backward()
-    start = time.perf_counter()
-    for _ in range(steps):
-        forward_backward()
-    bare = (time.perf_counter() - start) / steps
+        for _ in range(2):  # warm-up
+            forward_backward()
+        start = time.perf_counter()
+        for _ in range(steps):
+            forward_backward()
+        return (time.perf_counter() - start) / steps
 
+    bare = bare_seconds(choice.conv)
     out = {"size": size, "hw": list(content.shape[-2:]), "bare": bare, "precision": precision, "gram": choice.gram,
-           "choice": choice.describe()}
-    one_scale = dict(model=model, device=device, precision=precision, gram=choice.gram, size=None, scales=(1.0,))
+           "conv": choice.conv, "choice": choice.describe(),
+           # the classic arithmetic's bare network, when the choice is another: what the choice saves
+           "bare_direct": bare if choice.conv == "direct" else bare_seconds("direct")}
+    one_scale = dict(model=model, device=device, precision=precision, gram=choice.gram, conv=choice.conv, size=None, scales=(1.0,))
     for optimizer in ("lbfgs", "adam"):
         # Warm-up: the first passes at a new shape are slow (oneDNN picks its kernels), for both paths.
         nt.style_transfer(content, style, steps=2, optimizer=optimizer, **one_scale)
@@ -98,8 +108,8 @@ def main():
           f"torch {torch.__version__}, {'cuda' if torch.cuda.is_available() else 'cpu'}; content cat, style starry_night, "
           f"{args.steps} iterations per measurement, precision {args.precision}; "
           f"load {' '.join(open('/proc/loadavg').read().split()[:3])}")
-    header = (f"{'size':>9} {'prec':>5} {'gram':>8} {'fwd+bwd s':>10} {'lbfgs s/it':>11} {'evals/it':>9} {'lbfgs s/ev':>11} {'adam s/it':>10} "
-              f"{'ratio lbfgs/it':>15} {'ratio lbfgs/ev':>15} {'ratio adam':>11} {'peak MB':>8}")
+    header = (f"{'size':>9} {'prec':>5} {'gram':>8} {'conv':>8} {'fwd+bwd s':>10} {'lbfgs s/it':>11} {'evals/it':>9} {'lbfgs s/ev':>11} {'adam s/it':>10} "
+              f"{'ratio lbfgs/it':>15} {'ratio lbfgs/ev':>15} {'ratio adam':>11} {'direct fwd+bwd s':>17} {'peak MB':>8}")
     sizes = [int(s) for s in args.sizes.split(",")]
     first = sizes[0]
     for size in sizes:
@@ -110,9 +120,10 @@ def main():
         if size == first:
             print(f"choice: {r['choice']}")
             print(header)
-        print(f"{w:>4}×{h:<4} {r['precision']:>5} {r['gram']:>8} {r['bare']:>10.3f} {r['lbfgs']['per_it']:>11.3f} {r['lbfgs']['evals_per_it']:>9.2f} "
+        print(f"{w:>4}×{h:<4} {r['precision']:>5} {r['gram']:>8} {r['conv']:>8} {r['bare']:>10.3f} {r['lbfgs']['per_it']:>11.3f} {r['lbfgs']['evals_per_it']:>9.2f} "
               f"{r['lbfgs']['per_eval']:>11.3f} {r['adam']['per_it']:>10.3f} {r['lbfgs']['per_it'] / r['bare']:>15.2f} "
-              f"{r['lbfgs']['per_eval'] / r['bare']:>15.2f} {r['adam']['per_it'] / r['bare']:>11.2f} {r['peak_mb']:>8.0f}", flush=True)
+              f"{r['lbfgs']['per_eval'] / r['bare']:>15.2f} {r['adam']['per_it'] / r['bare']:>11.2f} {r['bare_direct']:>17.3f} "
+              f"{r['peak_mb']:>8.0f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -341,7 +341,8 @@ def main(argv=None):
     judge_fn = StyleTransferLoss(judge_model, content, style, objective(args.size))
     # Before any clock starts: the first use on a machine measures the candidates (nst_teach.calibration)
     device = nt.vgg.default_device()
-    print(f"auto picks: {nt.calibration.choose(device, evaluate=nt.transfer.loss_evaluator(judge_model, device)).describe()}", flush=True)
+    choice = nt.calibration.choose(device, evaluate=nt.transfer.loss_evaluator(judge_model, device), size=args.size)
+    print(f"auto picks: {choice.describe()}", flush=True)
 
     if not args.reuse_classic:
         every_a = max(1, args.classic_iterations // 250)

@@ -7,18 +7,22 @@ Which way of computing one loss evaluation is fastest depends on the hardware, n
   emulates it;
 * the Gram matrices by **`gram_fast`** (fp32 product in the forward pass, one bf16 product in the
   backward pass) or by **autograd** (`gram.gram_matrix` on an fp32 copy of the features): which one
-  wins depends on how fast the BLAS library's tall, skinny products are on that CPU.
+  wins depends on how fast the BLAS library's tall, skinny products are on that CPU;
+* the 3×3 convolutions **direct** (oneDNN, channels-last) or by **Winograd**'s algorithm (NNPACK,
+  `nst_teach.winograd`, fp32 only): about 5× fewer multiplications, which wins where fp32 is all
+  the CPU has (measured 1.2× faster per evaluation on an AMD EPYC with AVX2 only).
 
 A rule written on one kind of CPU was wrong on the other (DEVELOPERS.md, "The fast path"), so
-``precision="auto"`` and ``gram="auto"`` are decided by measuring: the first run on a machine times
+``precision="auto"``, ``gram="auto"`` and ``conv="auto"`` are decided by measuring: the first run on a machine times
 a few loss evaluations of every candidate at a small size (``CALIBRATION_SIZE``, a few seconds),
 interleaved (candidate A, B, C, D, A, B, …) so that a burst of load from another program hits all
 of them, and keeps the fastest by the median. The times are cached in the user's cache folder
 (``$NST_TEACH_CACHE`` or ~/.cache/nst-teach, ``calibration.json``) under a key made of the CPU model,
-the torch version and the device, so a new CPU, a new torch or a GPU measures again.
+the vector instructions torch uses on it, the torch version and the device, so a new CPU, a new
+torch or a GPU measures again.
 
-``$NST_TEACH_CALIBRATE``: ``off`` never measures (bf16 where the hardware has it, `gram_fast`: the
-rule of issue 6), ``force`` measures again and replaces the cached times. Nothing is measured at
+``$NST_TEACH_CALIBRATE``: ``off`` never measures (bf16 where the hardware has it, `gram_fast`, direct
+convolutions: the rule of issue 6), ``force`` measures again and replaces the cached times. Nothing is measured at
 import time, and nothing if both choices are given explicitly.
 """
 
@@ -34,32 +38,41 @@ import torch
 
 from .errors import NSTError
 from .files import atomic_write
-from .precision import GRAMS, PRECISIONS, bf16_is_fast, resolve_precision
+from .precision import CONVS, GRAMS, PRECISIONS, bf16_is_fast, resolve_precision
 from .samples import default_cache_dir
+from .winograd import winograd_available
 
-CALIBRATION_SIZE = 192  # longest side of the random images timed (the choice is the same per pixel at 512 px)
+# Longest side of the random images timed: the run's own size class. Which arithmetic wins depends on
+# the size: Winograd (NNPACK) transforms every filter at every call, a fixed cost that a 192 px image
+# does not amortise (measured on the AVX2 EPYC: 0.69 s against 0.33 s direct at 192 px, but 1.70 s
+# against 2.07 s at 512 px). Runs up to 384 px are timed at 256 px, larger ones at 512 px.
+CALIBRATION_SIZES = (256, 512)
+CALIBRATION_SIZE = CALIBRATION_SIZES[0]  # what the calibration of a run of unknown size measures
 REPEAT = 3  # timed evaluations per candidate, after one warm-up each
 CACHE_FILE = "calibration.json"
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: the convolutions are a third choice (names precision+gram+conv)
 ENV = "NST_TEACH_CALIBRATE"
 MODES = ("auto", "off", "force")
 
 
 @dataclass
 class Choice:
-    """What a run uses: ``precision`` ('fp32'/'bf16') and ``gram`` ('fast'/'autograd'); ``source``
-    says why ('given', 'rule', 'measured now', 'cached'); ``times``: median seconds per candidate."""
+    """What a run uses: ``precision`` ('fp32'/'bf16'), ``gram`` ('fast'/'autograd') and ``conv``
+    ('direct'/'winograd'); ``source`` says why ('given', 'rule', 'measured now', 'cached');
+    ``times``: median seconds per candidate."""
 
     precision: str
     gram: str
     source: str
     key: str = ""
     times: dict = field(default_factory=dict)
+    conv: str = "direct"
+    size: int = CALIBRATION_SIZE  # the longest side the times were measured at
 
     def describe(self):
         measured = ", ".join(f"{name} {seconds:.3f} s" for name, seconds in sorted(self.times.items(), key=lambda kv: kv[1]))
-        text = f"precision {self.precision}, Gram {self.gram} ({self.source}"
-        return text + (f" on {self.key}: {measured} per evaluation at {CALIBRATION_SIZE} px)" if measured else ")")
+        text = f"precision {self.precision}, Gram {self.gram}, convolutions {self.conv} ({self.source}"
+        return text + (f" on {self.key}: {measured} per evaluation at {self.size} px)" if measured else ")")
 
 
 def cpu_model():
@@ -72,44 +85,67 @@ def cpu_model():
 
 
 def machine_key(device):
-    """What the measured times depend on: the CPU model, the torch version and the device."""
+    """What the measured times depend on: the CPU model and the vector instructions torch uses on it
+    (one model name, "AMD EPYC", covers CPUs with and without AVX-512), the torch version, the device."""
     device = torch.device(device)
     where = torch.cuda.get_device_name(device) if device.type == "cuda" else device.type
-    return f"{cpu_model()} | torch {torch.__version__} | {where}"
+    return f"{cpu_model()} ({torch.backends.cpu.get_cpu_capability()}) | torch {torch.__version__} | {where}"
+
+
+def calibration_size(size):
+    """The size class a run of longest side ``size`` is timed at (None: unknown, the smallest)."""
+    if size is None:
+        return CALIBRATION_SIZE
+    return next((n for n in CALIBRATION_SIZES if size <= 1.5 * n), CALIBRATION_SIZES[-1])
+
+
+def cache_key(device, size):
+    """The machine (`machine_key`) and the size class the times belong to."""
+    return f"{machine_key(device)} | {calibration_size(size)} px"
+
+
+def is_cached(device, size=None, cache_dir=None):
+    """True if `choose` would read times for this machine and size class instead of measuring them."""
+    path = Path(cache_dir if cache_dir is not None else default_cache_dir()) / CACHE_FILE
+    return cache_key(device, size) in read_cache(path)["machines"]
 
 
 def candidates(device):
-    """(precision, gram) pairs worth timing: bf16 only where the hardware runs bf16 at all."""
-    precisions = ("fp32", "bf16") if bf16_is_fast(device) else ("fp32",)
-    return [(p, g) for p in precisions for g in GRAMS[1:]]
+    """(precision, gram, conv) triples worth timing: bf16 only where the hardware runs bf16 at all,
+    Winograd convolutions (fp32 only) where torch has NNPACK."""
+    arithmetics = [("fp32", "direct")]
+    if winograd_available(device):
+        arithmetics.append(("fp32", "winograd"))
+    if bf16_is_fast(device):
+        arithmetics.append(("bf16", "direct"))
+    return [(p, g, c) for p, c in arithmetics for g in GRAMS[1:]]
 
 
-def name(precision, gram):
-    return f"{precision}+{gram}"
+def name(precision, gram, conv):
+    return f"{precision}+{gram}+{conv}"
 
 
-def pick(times, precision="auto", gram="auto"):
-    """The fastest candidate in ``times`` ({'bf16+fast': seconds, …}) that agrees with the explicit
-    choices ('auto' agrees with anything). Returns (precision, gram)."""
-    allowed = {k: v for k, v in times.items()
-               if precision in ("auto", k.split("+")[0]) and gram in ("auto", k.split("+")[1])}
+def pick(times, precision="auto", gram="auto", conv="auto"):
+    """The fastest candidate in ``times`` ({'bf16+fast+direct': seconds, …}) that agrees with the
+    explicit choices ('auto' agrees with anything). Returns (precision, gram, conv)."""
+    asked = (precision, gram, conv)
+    allowed = {k: v for k, v in times.items() if all(a in ("auto", part) for a, part in zip(asked, k.split("+")))}
     if not allowed:
-        raise NSTError(f"no measured candidate for precision {precision!r} and Gram {gram!r}")
-    best = min(allowed, key=allowed.get)
-    p, g = best.split("+")
-    return p, g
+        raise NSTError(f"no measured candidate for precision {precision!r}, Gram {gram!r} and convolutions {conv!r}: "
+                       "set them to auto, or measure again with NST_TEACH_CALIBRATE=force")
+    return tuple(min(allowed, key=allowed.get).split("+"))
 
 
-def measure(evaluate, pairs, repeat=REPEAT, timer=time.perf_counter):
-    """Median seconds of ``evaluate(precision, gram)`` for each pair, interleaved over ``repeat``
-    rounds after one warm-up round (the first pass at a new shape picks kernels and is slow)."""
-    seconds = {name(*pair): [] for pair in pairs}
+def measure(evaluate, candidates_, repeat=REPEAT, timer=time.perf_counter):
+    """Median seconds of ``evaluate(precision, gram, conv)`` for each candidate, interleaved over
+    ``repeat`` rounds after one warm-up round (the first pass at a new shape picks kernels and is slow)."""
+    seconds = {name(*candidate): [] for candidate in candidates_}
     for round_ in range(repeat + 1):
-        for pair in pairs:
+        for candidate in candidates_:
             start = timer()
-            evaluate(*pair)
+            evaluate(*candidate)
             if round_ > 0:
-                seconds[name(*pair)].append(timer() - start)
+                seconds[name(*candidate)].append(timer() - start)
     return {k: statistics.median(v) for k, v in seconds.items()}
 
 
@@ -121,36 +157,45 @@ def read_cache(path):
         return {"version": CACHE_VERSION, "machines": {}}
 
 
-def choose(device, precision="auto", gram="auto", mode=None, cache_dir=None, evaluate=None, timer=time.perf_counter):
-    """The (precision, gram) a run uses on ``device``, as a `Choice`.
+def choose(device, precision="auto", gram="auto", conv="auto", mode=None, cache_dir=None, evaluate=None,
+           timer=time.perf_counter, size=None):
+    """The (precision, gram, conv) a run of longest side ``size`` uses on ``device``, as a `Choice`.
 
     Explicit choices are kept. 'auto' is decided from the cached times for this machine (key: CPU
-    model, torch version, device), measured now if there are none (``evaluate``: a function
-    (precision, gram) → None to time, e.g. `nst_teach.transfer.loss_evaluator(model, device)`). mode: 'auto',
-    'off' (never measure: bf16 where the hardware has it, gram_fast) or 'force' (measure again);
-    default: $NST_TEACH_CALIBRATE, else 'auto'.
+    model and vector instructions, torch version, device) and size class (`calibration_size`),
+    measured now if there are none (``evaluate``: a function (precision, gram, conv, size) → None to
+    time, e.g. `nst_teach.transfer.loss_evaluator(model, device)`). mode: 'auto', 'off' (never measure: bf16
+    where the hardware has it, gram_fast, direct convolutions) or 'force' (measure again); default:
+    $NST_TEACH_CALIBRATE, else 'auto'.
     """
-    if precision not in PRECISIONS:
-        raise NSTError(f"unknown precision {precision!r}: use auto, fp32 or bf16")
-    if gram not in GRAMS:
-        raise NSTError(f"unknown Gram {gram!r}: use auto, fast or autograd")
-    if precision != "auto" and gram != "auto":
-        return Choice(precision, gram, "given")
+    for value, allowed, what in ((precision, PRECISIONS, "precision"), (gram, GRAMS, "Gram"), (conv, CONVS, "convolutions")):
+        if value not in allowed:
+            raise NSTError(f"unknown {what} {value!r}: use {', '.join(allowed[:-1])} or {allowed[-1]}")
+    if conv == "winograd" and not winograd_available(device):
+        raise NSTError(f"Winograd convolutions need torch's NNPACK on the CPU, not available on {torch.device(device)}: "
+                       "use conv='direct' or 'auto'")
+    if precision == "bf16" and conv == "winograd":
+        raise NSTError("Winograd convolutions run in fp32 only: use precision fp32 (or auto) with conv winograd, or conv direct with bf16")
+    if "auto" not in (precision, gram, conv):
+        return Choice(precision, gram, "given", conv=conv)
     mode = mode or os.environ.get(ENV) or "auto"
     if mode not in MODES:
         raise NSTError(f"{ENV}={mode!r}: use auto, off or force")
     if mode == "off":
-        return Choice(resolve_precision(precision, device), "fast" if gram == "auto" else gram, "rule")
-    key = machine_key(device)
+        return Choice(resolve_precision(precision, device), "fast" if gram == "auto" else gram, "rule",
+                      conv="direct" if conv == "auto" else conv)
+    key, n = cache_key(device, size), calibration_size(size)
     path = Path(cache_dir if cache_dir is not None else default_cache_dir()) / CACHE_FILE
     cache = read_cache(path)
     times, source = cache["machines"].get(key), "cached"
     if mode == "force" or not times:
         if evaluate is None:
             raise NSTError("calibration needs something to time: evaluate=nst_teach.transfer.loss_evaluator(model, device)")
-        times, source = measure(evaluate, candidates(device), timer=timer), "measured now"
+        times = measure(lambda p, g, c: evaluate(p, g, c, size=n), candidates(device), timer=timer)
+        source = "measured now"
         cache = read_cache(path)  # another process may have written meanwhile: keep its machines
         cache["machines"][key] = times
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, lambda tmp: Path(tmp).write_text(json.dumps(cache, indent=1)))
-    return Choice(*pick(times, precision, gram), source, key, times)
+    p, g, c = pick(times, precision, gram, conv)
+    return Choice(p, g, source, key, times, conv=c, size=n)

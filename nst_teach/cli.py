@@ -82,7 +82,9 @@ def _add_transfer(sub):
                    help="the network's arithmetic: auto (default) uses the faster of bf16 and fp32, measured once on this "
                         "machine and cached; losses stay fp32")
     p.add_argument("--gram", default=d.gram, choices=CHOICES["gram"], help="how G is computed: auto (default, measured), fast or autograd")
-    p.add_argument("--verbose", action="store_true", help="print the precision and Gram path chosen, and why")
+    p.add_argument("--conv", default=d.conv, choices=CHOICES["conv"],
+                   help="VGG's 3×3 convolutions: auto (default, measured), direct (oneDNN) or winograd (NNPACK, fp32, CPU)")
+    p.add_argument("--verbose", action="store_true", help="print the precision, Gram and convolutions chosen, and why")
     p.add_argument("--lr", type=float, default=None, help="learning rate: adam 0.02; gd/momentum: set from the first gradient")
     p.add_argument("--content-weight", type=float, default=d.content_weight, help=f"α (default {d.content_weight:g})")
     p.add_argument("--style-weight", type=float, default=d.style_weight, help=f"β (default {d.style_weight:g})")

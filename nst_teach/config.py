@@ -13,7 +13,7 @@ import torch
 from .errors import NSTError
 from .images import check_size
 from .optim import OPTIMIZERS
-from .precision import GRAMS, PRECISIONS
+from .precision import CONVS, GRAMS, PRECISIONS
 from .vgg import POOLS, canonical_layer_name
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
@@ -41,7 +41,7 @@ WEIGHTINGS = ("per_position", "paper")
 ONE_SCALE_UP_TO = 512
 COARSEST_AUTO = 256
 # The options that take one of a few names, and those names: validate() and the CLI's choices read this.
-CHOICES = {"optimizer": tuple(OPTIMIZERS), "weighting": WEIGHTINGS, "init": INITS, "precision": PRECISIONS, "gram": GRAMS,
+CHOICES = {"optimizer": tuple(OPTIMIZERS), "weighting": WEIGHTINGS, "init": INITS, "precision": PRECISIONS, "gram": GRAMS, "conv": CONVS,
            "pool": POOLS, "parametrisation": PARAMETRISATIONS}
 
 
@@ -83,6 +83,7 @@ class TransferConfig:
     device: str | None = None  # None: the given model's device, else cuda if available, else cpu
     precision: str = "auto"  # auto (the fastest, measured on this machine) | fp32 | bf16: see nst_teach.calibration
     gram: str = "auto"  # auto (the fastest, measured) | fast (precision.gram_fast) | autograd: the same G either way
+    conv: str = "auto"  # auto (the fastest, measured) | direct (oneDNN) | winograd (NNPACK, fp32): see nst_teach.winograd
     weights: str = "auto"  # see nst_teach.vgg.load_vgg19
     pool: str = "max"  # max | avg
 

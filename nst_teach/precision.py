@@ -32,6 +32,7 @@ from .errors import NSTError
 
 PRECISIONS = ("auto", "fp32", "bf16")
 GRAMS = ("auto", "fast", "autograd")  # how G = F Fᵀ is computed: gram_fast, or autograd's; auto: measured (calibration)
+CONVS = ("auto", "direct", "winograd")  # VGG's 3×3 convolutions: oneDNN's, or Winograd's (nst_teach.winograd); auto: measured
 
 
 def bf16_is_fast(device):
@@ -80,7 +81,10 @@ class _GramFast(torch.autograd.Function):
         (Ft,) = ctx.saved_tensors
         # One product, in Ft's own dtype and layout: a bf16 network gets its bf16 gradient directly
         # (it would be rounded to bf16 on the way back anyway), without an fp32 copy of size M × N.
-        return Ft @ (dG + dG.T).to(Ft.dtype)  # (M, N) @ (N, N) → (M, N)
+        S = (dG + dG.T).to(Ft.dtype)  # (N, N), symmetric
+        if Ft.T.is_contiguous():  # F was [N, H, W] contiguous (not channels-last): Ft is F's transpose
+            return (S @ Ft.T).T  # (N, N) @ (N, M) → (N, M), returned as its transpose (M, N): F's layout
+        return Ft @ S  # (M, N) @ (N, N) → (M, N)
 
 
 def gram_fast(F):
@@ -94,6 +98,8 @@ def gram_fast(F):
     """
     # No F[0]: its backward would build a zero tensor in the default layout and copy into it.
     N = F.shape[-3]
+    if F.is_contiguous():  # [N, H, W] rows (e.g. from the Winograd convolutions): Fᵀ as a view
+        return _GramFast.apply(F.reshape(N, -1).T)
     Ft = F.movedim(-3, -1).reshape(-1, N)  # (…, H, W, N) → (M, N): a view when F is channels-last
     return _GramFast.apply(Ft)
 

@@ -58,6 +58,7 @@ from .preprocess import preprocess
 from .loops import _Diverged, _optimise_by_steps, _optimise_lbfgs, _Run, _Stop
 from .precision import channels_last, gram_fast, network_precision
 from .vgg import TORCHVISION_INDEX, canonical_layer_name, default_device, load_vgg19
+from .winograd import winograd_convolutions
 
 # Coarse scales smaller than this are skipped: relu5_1 sees a 1/16 of the input, so at 32 px it is 2×2.
 MIN_SCALE_SIZE = 64
@@ -114,12 +115,16 @@ class StyleTransferLoss(torch.nn.Module):
     place of β, up to the factor 1/M_l: the same family of images, but one β means the same balance
     at every size (with "paper", a β that stylises at 256 px barely changes a 1024 px photo). precision: 'fp32' or 'bf16' for the network
     (`nst_teach.precision`); the features are cast to fp32 before any loss, so G, E_l and the
-    content loss are always summed in fp32.
+    content loss are always summed in fp32. conv: VGG's 3×3 convolutions 'direct' (oneDNN) or
+    'winograd' (`nst_teach.winograd`, fp32).
     """
 
-    def __init__(self, model, content, style, config, precision="fp32", gram="fast"):
+    def __init__(self, model, content, style, config, precision="fp32", gram="fast", conv="direct"):
         super().__init__()
         self.model, self.config, self.precision = model, config, precision
+        # VGG's 3×3 convolutions: oneDNN's direct ones (channels-last), or Winograd's (NNPACK, rows)
+        self.winograd = conv == "winograd"
+        self.convolutions = winograd_convolutions(self.winograd)
         # G of the generated image: gram_fast, or autograd's product on an fp32 copy (the same G;
         # which is faster depends on the CPU, see nst_teach.calibration)
         self.gram = gram_fast if gram == "fast" else _autograd_gram
@@ -133,9 +138,10 @@ class StyleTransferLoss(torch.nn.Module):
 
     def _features(self, img, layers):
         """Features in the network's precision (bf16 or fp32); the losses below work in fp32."""
-        x = channels_last(preprocess(img, self.model.convention))  # the layout the fast kernels want
+        x = preprocess(img, self.model.convention)
+        x = x.contiguous() if self.winograd else channels_last(x)  # the layout each kind of kernel wants
         device = next(self.model.parameters()).device
-        with network_precision(device, self.precision):
+        with network_precision(device, self.precision), self.convolutions:
             return extract_features(self.model, x, layers)
 
     def forward(self, x):
@@ -219,18 +225,20 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     if model is None:
         model = load_vgg19(config.weights, last_layer=deepest, pool=config.pool, device=device)
     channels_last(model)  # in place; the same weights, in the layout the fast kernels want
-    # 'auto': the fastest on this machine, measured once and cached (nst_teach.calibration)
-    choice = calibration.choose(device, config.precision, config.gram, evaluate=loss_evaluator(model, device))
     full = image_at_size(content, config.size, device)
     stages = schedule(config, full.shape[-2:])
+    evaluate = loss_evaluator(model, device)
 
-    run = _Run(TransferResult(image=None, config=config, choice=choice), callback)
+    run = _Run(TransferResult(image=None, config=config), callback)
     start = time.perf_counter()
     try:
         x = previous_content = None
         for size, steps in stages:
             content_img, style_img = image_at_size(content, size, device), image_at_size(style, size, device)
-            loss_fn = StyleTransferLoss(model, content_img, style_img, config, choice.precision, choice.gram)
+            # 'auto': the fastest at this size on this machine, measured once and cached (nst_teach.calibration)
+            choice = calibration.choose(device, config.precision, config.gram, config.conv, evaluate=evaluate, size=size)
+            run.result.choice = choice  # the last (full-size) stage's is the one reported
+            loss_fn = StyleTransferLoss(model, content_img, style_img, config, choice.precision, choice.gram, choice.conv)
             if x is None:
                 x0 = initial_image(content_img, style_img, config.init, config.seed)
             else:
@@ -255,27 +263,28 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     return run.result
 
 
-def loss_evaluator(model, device, size=calibration.CALIBRATION_SIZE, seed=0):
-    """evaluate(precision, gram): one forward + backward of the style-transfer loss on random images
-    of longest side ``size``, with the layers the model reaches, as `style_transfer` runs it. What
-    `calibration.choose` times on a machine's first run; nothing is built until it is called."""
+def loss_evaluator(model, device, seed=0):
+    """evaluate(precision, gram, conv, size): one forward + backward of the style-transfer loss on
+    random images of longest side ``size``, with the layers the model reaches, as `style_transfer`
+    runs it. What `calibration.choose` times on a machine's first run; nothing is built until it is
+    called."""
     losses = {}
 
-    def evaluate(precision, gram):
-        if not losses:  # first call: the images and the configuration
+    def evaluate(precision, gram, conv="direct", size=calibration.CALIBRATION_SIZE):
+        if "config" not in losses:  # first call: the configuration
             available = set(dict(model.layers.named_children()))
-            config = TransferConfig(size=None, style_layers=tuple(n for n in STYLE_LAYERS if n in available) or ("relu1_1",),
-                                    content_layers=tuple(n for n in CONTENT_LAYERS if n in available) or ("relu1_1",))
+            losses["config"] = TransferConfig(size=None, style_layers=tuple(n for n in STYLE_LAYERS if n in available) or ("relu1_1",),
+                                              content_layers=tuple(n for n in CONTENT_LAYERS if n in available) or ("relu1_1",))
+            channels_last(model)
+        if size not in losses:  # the random images at this size
             generator = torch.Generator().manual_seed(seed)
             shape = (1, 3, size * 2 // 3, size)
-            losses["images"] = [torch.rand(shape, generator=generator).to(device) for _ in range(2)]
-            losses["config"] = config
-            channels_last(model)
-        content, style = losses["images"]
-        if (precision, gram) not in losses:
-            losses[precision, gram] = StyleTransferLoss(model, content, style, losses["config"], precision, gram=gram)
+            losses[size] = [torch.rand(shape, generator=generator).to(device) for _ in range(2)]
+        content, style = losses[size]
+        if (precision, gram, conv, size) not in losses:
+            losses[precision, gram, conv, size] = StyleTransferLoss(model, content, style, losses["config"], precision, gram, conv)
         x = content.clone().requires_grad_(True)
-        total, _ = losses[precision, gram](x)
+        total, _ = losses[precision, gram, conv, size](x)
         total.backward()
         if torch.device(device).type == "cuda":
             torch.cuda.synchronize()

@@ -1,0 +1,91 @@
+"""Tests for `nst_teach.winograd`: Winograd convolutions give torch's direct convolution and its
+gradient (up to rounding), only VGG's own convolutions are routed, and the style-transfer loss is
+the same either way."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from nst_teach.config import TransferConfig
+from nst_teach.precision import gram_fast
+from nst_teach.gram import gram_matrix
+from nst_teach.transfer import StyleTransferLoss
+from nst_teach.winograd import flipped, winograd_available, winograd_convolutions
+
+pytestmark = pytest.mark.skipif(not winograd_available(), reason="this torch has no NNPACK")
+
+
+def relative(a, b):
+    return ((a - b).norm() / b.norm()).item()
+
+
+@pytest.mark.parametrize("C_in, C_out, H, W", [(3, 64, 37, 50), (64, 128, 20, 13), (256, 256, 9, 7)])
+def test_winograd_gives_the_direct_convolution_and_its_gradient(C_in, C_out, H, W):
+    g = torch.Generator().manual_seed(C_in)
+    x = torch.randn(1, C_in, H, W, generator=g)
+    Wt, b = torch.randn(C_out, C_in, 3, 3, generator=g) * 0.1, torch.randn(C_out, generator=g)
+    upstream = torch.randn(1, C_out, H, W, generator=g)  # a loss whose gradient is not uniform
+
+    def output_and_gradient(winograd):
+        xx = x.clone().requires_grad_(True)
+        with winograd_convolutions(winograd):
+            y = F.conv2d(xx, Wt, b, padding=1)
+        (y * upstream).sum().backward()
+        return y.detach(), xx.grad
+
+    y_direct, g_direct = output_and_gradient(False)
+    y_wino, g_wino = output_and_gradient(True)
+    assert relative(y_wino, y_direct) < 1e-4
+    assert relative(g_wino, g_direct) < 1e-4
+    assert not torch.equal(y_wino, y_direct)  # it really ran another algorithm (rounding differs)
+
+
+def test_the_flipped_filter_is_the_adjoint():
+    # ⟨conv(x, W), y⟩ = ⟨x, conv(y, flipped(W))⟩ for stride 1, padding 1: the backward pass's filter
+    g = torch.Generator().manual_seed(1)
+    x, y, Wt = torch.randn(1, 4, 6, 5, generator=g), torch.randn(1, 7, 6, 5, generator=g), torch.randn(7, 4, 3, 3, generator=g)
+    lhs = (F.conv2d(x, Wt, padding=1) * y).sum()
+    rhs = (x * F.conv2d(y, flipped(Wt), padding=1)).sum()
+    assert lhs.item() == pytest.approx(rhs.item(), rel=1e-5)
+
+
+def test_only_vggs_convolutions_are_routed():
+    x = torch.randn(1, 3, 8, 8)
+    learnable = torch.randn(4, 3, 3, 3, requires_grad=True)  # its gradient would be needed: not ours
+    five = torch.randn(4, 3, 5, 5)
+    with winograd_convolutions() as mode:
+        F.conv2d(x, learnable, padding=1).sum().backward()
+        F.conv2d(x, five, padding=2)
+        F.conv2d(x, five[..., :3, :3], stride=2, padding=1)
+        assert mode.filters == {}
+        F.conv2d(x, five[..., :3, :3].contiguous(), padding=1)
+        assert len(mode.filters) == 1
+    assert learnable.grad is not None
+
+
+def test_gram_fast_reads_row_major_features_in_place():
+    # The Winograd path leaves features [1, N, H, W] contiguous, not channels-last
+    F_ = torch.randn(1, 5, 6, 7, requires_grad=True)
+    G = gram_fast(F_)
+    assert torch.allclose(G, gram_matrix(F_[0].detach()), rtol=1e-5, atol=1e-4)
+    upstream = torch.randn(5, 5)
+    (G * upstream).sum().backward()
+    expected = ((upstream + upstream.T) @ F_.detach().reshape(5, -1)).view_as(F_)  # ∂/∂F Σ U ∘ FFᵀ
+    assert torch.allclose(F_.grad, expected, rtol=1e-5, atol=1e-4) and F_.grad.is_contiguous()
+
+
+def test_style_transfer_loss_is_the_same_with_winograd(vgg, cat, coffee):
+    config = TransferConfig(size=None, style_weight=1000.0, weighting="paper")
+    x0 = cat * 0.8 + 0.1
+
+    def total_and_gradient(conv):
+        loss_fn = StyleTransferLoss(vgg, cat, coffee, config, "fp32", "fast", conv)
+        x = x0.clone().requires_grad_(True)
+        total, parts = loss_fn(x)
+        total.backward()
+        return total.item(), x.grad
+
+    direct, g_direct = total_and_gradient("direct")
+    wino, g_wino = total_and_gradient("winograd")
+    assert wino == pytest.approx(direct, rel=1e-3)
+    assert relative(g_wino, g_direct) < 1e-2  # 13 convolutions deep, each rounding its own way
