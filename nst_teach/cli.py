@@ -22,15 +22,16 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from . import calibration
 from .config import CHOICES, COARSEST_AUTO, ONE_SCALE_UP_TO, TransferConfig
 from .errors import NSTError
 from .features import extract_features
 from .images import check_output_path, load_image, resize_image, save_gif, save_image
 from .precision import keep_freed_memory
 from .preprocess import preprocess
-from .samples import list_samples
+from .samples import default_cache_dir, list_samples
 from .transfer import TransferInterrupted, schedule, style_transfer
-from .vgg import TORCHVISION_INDEX, canonical_layer_name, load_vgg19
+from .vgg import TORCHVISION_INDEX, canonical_layer_name, default_device, load_vgg19
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 
@@ -126,13 +127,26 @@ def _check_outputs(args):
                 raise NSTError(f"output {out} is the input image {source}: choose another output name, the input is kept")
 
 
+def _say_if_calibrating(config, sizes):
+    """One line before the first run at a size class on this machine: the arithmetic is timed first."""
+    if "auto" not in (config.precision, config.gram, config.conv) or os.environ.get(calibration.ENV) == "off":
+        return
+    device = config.device or default_device()
+    new = sorted({calibration.calibration_size(n) for n in sizes if not calibration.is_cached(device, n)})
+    if new:
+        print(f"first run at this size on this machine: timing each way of computing the loss at {', '.join(map(str, new))} px "
+              f"(once, cached in {default_cache_dir()})", file=sys.stderr)
+
+
 def cmd_transfer(args):
     config = _config_from(args).validate()
     _check_outputs(args)
     keep_freed_memory()  # ~10% faster steps on Linux (see nst_teach.precision)
     content = load_image(args.content, config.size)
     load_image(args.style, config.size)  # an unreadable style image fails now, before the long run
-    total_steps = sum(steps for _, steps in schedule(config, content.shape[-2:]))
+    stages = schedule(config, content.shape[-2:])
+    total_steps = sum(steps for _, steps in stages)
+    _say_if_calibrating(config, [size for size, _ in stages])
     frames, every = [content.clone()], max(1, total_steps // 40)
     bars = []  # the progress bar, opened at the first step: an error while loading leaves no half-drawn bar
 

@@ -24,18 +24,26 @@ from .transfer import style_transfer
 from .vgg import default_device, load_vgg19
 
 PREVIEW_SIZE = 256
-PREVIEW_STEPS = 12  # L-BFGS iterations per change: ≈ 12 evaluations at 256 px
+PREVIEW_STEPS = 12  # L-BFGS iterations per change at most: ≈ 12 evaluations at 256 px
+# …and no step that would end later than this many seconds after the change: a lecture waits for
+# the picture, not for the steps. On a CPU where 12 steps take longer (fp32 only, ≈ 0.5 s an
+# evaluation), fewer are run; the next change starts from where this one stopped, so the picture
+# still converges as the class watches.
+PREVIEW_SECONDS = 5.0
 
 
 class Preview:
     """Re-run a small style transfer each time a setting changes, from the last result.
 
-    content, style: sample names, paths or tensors. options: `TransferConfig` fields kept for every
-    run (e.g. weighting). ``history``: (settings, seconds, evaluations) per update.
+    content, style: sample names, paths or tensors. steps, seconds: each update runs at most
+    ``steps`` L-BFGS iterations, and none that would end (at the mean time of its steps so far) more
+    than ``seconds`` after the change (None: no time limit).
+    options: `TransferConfig` fields kept for every run (e.g. weighting). ``history``: (settings,
+    seconds, evaluations) per update.
     """
 
-    def __init__(self, content, style, size=PREVIEW_SIZE, steps=PREVIEW_STEPS, model=None, **options):
-        self.size, self.steps, self.options = size, steps, options
+    def __init__(self, content, style, size=PREVIEW_SIZE, steps=PREVIEW_STEPS, model=None, seconds=PREVIEW_SECONDS, **options):
+        self.size, self.steps, self.seconds, self.options = size, steps, seconds, options
         self.device = torch.device(options.get("device") or (next(model.parameters()).device if model is not None else default_device()))
         self.model = model if model is not None else load_vgg19(last_layer="relu5_1", device=self.device)
         self.content = self._load(content)
@@ -58,7 +66,13 @@ class Preview:
         self.settings.update(changes)
         start = self.image if self.image is not None else "recoloured"  # warm start from the last result
         began = time.perf_counter()
+
+        def out_of_time(step, image, losses):  # after each step: would one more end too late? Then stop here.
+            elapsed = time.perf_counter() - began
+            return self.seconds is not None and elapsed * (step + 1) / step > self.seconds
+
         result = style_transfer(self.content, self.style, model=self.model, size=None, steps=self.steps, init=start,
+                                callback=out_of_time,
                                 style_weight=self.settings["style_weight"],
                                 style_layer_weights=tuple(self.settings["style_layer_weights"]), **self.options)
         self.image, self.result = result.image, result

@@ -29,3 +29,13 @@ def test_changing_the_style_image_reloads_it(vgg, cat, coffee):
     assert preview.style is cat and preview.settings["style_layer_weights"] == (1, 0, 0, 0, 0)
     with pytest.raises(TypeError, match="cannot change"):
         preview.update(size=512)
+
+
+def test_an_update_stops_when_its_time_is_up(vgg, cat, coffee):
+    # seconds=0: the first step already took longer, so each update runs exactly one step
+    preview = Preview(cat, coffee, size=None, steps=5, model=vgg, precision="fp32", seconds=0)
+    preview.update()
+    assert len(preview.result.history) == 1
+    unlimited = Preview(cat, coffee, size=None, steps=3, model=vgg, precision="fp32", seconds=None)
+    unlimited.update()
+    assert len(unlimited.result.history) == 3
