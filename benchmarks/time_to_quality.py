@@ -261,8 +261,6 @@ VARIANTS = {
     "coarsest-8": dict(pyramid_coarsest=8),
     "pyramid-w0.85": dict(pyramid_weight=0.85),
     "coarsest-8-w0.8": dict(pyramid_coarsest=8, pyramid_weight=0.8),
-    "textured": dict(init="textured"),
-    "coarsest-8-textured": dict(pyramid_coarsest=8, init="textured"),
 }
 
 

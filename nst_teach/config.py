@@ -26,8 +26,7 @@ DEFAULT_LR = {"lbfgs": None, "lbfgsb": None, "adam": 0.02}
 # first gradient so that the first step moves a pixel by this much on average.
 FIRST_STEP = {"gd": 0.01, "momentum": 0.001}
 # recoloured: the content photo with the style image's colour mean and covariance (colour.match_colour_histogram)
-# textured: recoloured plus the style image's finest brush strokes (transfer.textured_start)
-INITS = ("content", "recoloured", "textured", "noise", "style")
+INITS = ("content", "recoloured", "noise", "style")
 # What L-BFGS moves: the pixels, or the coefficients of a Laplacian pyramid of the image (nst_teach.pyramid)
 PARAMETRISATIONS = ("pixels", "pyramid")
 # How α and β are applied (see StyleTransferLoss): "per_position" divides the content term by the

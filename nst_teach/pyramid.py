@@ -58,13 +58,6 @@ def reconstruct(coefficients):
     return g
 
 
-def fine_detail(x, levels=2):
-    """The finest ``levels`` bands of x, L_0 + up(L_1 + …), at x's size: x minus its low-pass image
-    g_levels brought back up the same way `reconstruct` does. For a painting, its brush strokes."""
-    coefficients = decompose(x, levels)
-    return reconstruct(coefficients[:-1] + [torch.zeros_like(coefficients[-1])])
-
-
 class PyramidParametrisation:
     """x ↔ z: one flat vector z holding every level's coefficients, level k divided by weight^k.
 

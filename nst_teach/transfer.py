@@ -57,7 +57,6 @@ from .optim import AdamState, adam_step
 from .preprocess import preprocess
 from .loops import _Diverged, _optimise_by_steps, _optimise_lbfgs, _Run, _Stop
 from .precision import channels_last, gram_fast, network_precision
-from .pyramid import fine_detail
 from .vgg import TORCHVISION_INDEX, canonical_layer_name, default_device, load_vgg19
 from .winograd import winograd_convolutions
 
@@ -339,27 +338,10 @@ def initial_image(content, style, init, seed):
         return content.clone()
     if init == "recoloured":
         return match_colour_histogram(content, style)
-    if init == "textured":
-        return textured_start(content, style)
     if init == "noise":
         generator = torch.Generator().manual_seed(seed)
         return torch.rand(content.shape, generator=generator).to(content.device)
     return resize_image(style, content.shape[-2:])
-
-
-# The strength of the painting's brush strokes added to the textured start (1: as in the painting).
-TEXTURE_STRENGTH = 0.5
-
-
-def textured_start(content, style, strength=TEXTURE_STRENGTH, levels=2):
-    """x₀ = the photo recoloured to the style's colour mean and covariance, plus ``strength`` × the
-    style image's finest ``levels`` pyramid bands (`pyramid.fine_detail`, the style resized to the
-    photo's shape), clipped to [0, 1]. The style loss at relu1_1/relu2_1 asks for the painting's
-    colours *and* its fine texture; relu4_2, the content layer, barely sees 1–4 px detail, so the
-    photo stays where it was. Where the strokes land does not matter: the Gram matrices do not
-    depend on positions."""
-    strokes = fine_detail(resize_image(style, content.shape[-2:], clip=False), levels)
-    return (match_colour_histogram(content, style) + strength * strokes).clamp(0.0, 1.0)
 
 
 # ----------------------------------------------------------------------------- coarse to fine (scales=)

@@ -4,7 +4,7 @@ parametrisation's gradient is the adjoint of its decoding, and style transfer ru
 import pytest
 import torch
 
-from nst_teach.pyramid import PyramidParametrisation, decompose, fine_detail, levels_for, reconstruct
+from nst_teach.pyramid import PyramidParametrisation, decompose, levels_for, reconstruct
 
 
 @pytest.mark.parametrize("shape", [(1, 3, 64, 96), (1, 3, 37, 53), (1, 3, 17, 16)])
@@ -48,13 +48,3 @@ def test_the_gradient_is_the_adjoint_of_decode():
 def test_levels_stop_above_the_coarsest_size():
     assert levels_for((1, 3, 341, 512)) == 4  # 341 → 171 → 86 → 43 → 22 (≥ 16)
     assert levels_for((1, 3, 16, 16)) == 0
-
-
-def test_fine_detail_is_the_image_minus_its_low_pass():
-    x = torch.rand(1, 3, 40, 56, generator=torch.Generator().manual_seed(2))
-    detail = fine_detail(x, levels=2)
-    low = decompose(x, 2)[-1]  # g_2: the image at a quarter of its size
-    coarse_only = reconstruct([torch.zeros_like(c) for c in decompose(x, 2)[:-1]] + [low])
-    assert torch.allclose(detail + coarse_only, x, atol=1e-6)
-    assert detail.abs().mean() > 0.1  # random pixels are nearly all detail
-    assert fine_detail(torch.full((1, 3, 32, 32), 0.7)).abs().max() < 1e-6  # a flat image has none

@@ -12,9 +12,7 @@ import torch
 import nst_teach.config as config
 import nst_teach.transfer as transfer
 from nst_teach.errors import NSTError
-from nst_teach.features import extract_features
 from nst_teach.images import load_image
-from nst_teach.preprocess import preprocess
 from nst_teach.transfer import (
     StyleTransferLoss,
     TransferConfig,
@@ -128,23 +126,6 @@ def test_initial_images(content, style):
     assert recoloured.shape == content.shape and 0 <= recoloured.min() and recoloured.max() <= 1
     torch.testing.assert_close(recoloured.mean(dim=(-2, -1)), style.mean(dim=(-2, -1)), atol=0.03, rtol=0)
     assert torch.corrcoef(torch.stack([recoloured.mean(1).flatten(), content.mean(1).flatten()]))[0, 1] > 0.9  # same picture
-
-
-def test_the_textured_start_has_the_styles_strokes_and_the_photos_content(content, style, vgg):
-    """init='textured': the recoloured photo plus the painting's finest bands. Lower style loss at
-    the shallow layers than the recoloured photo, while relu4_2 (content) barely moves."""
-    recoloured = initial_image(content, style, "recoloured", 0)
-    textured = initial_image(content, style, "textured", 0)
-    assert textured.shape == content.shape and 0 <= textured.min() and textured.max() <= 1
-    torch.testing.assert_close(textured.mean(dim=(-2, -1)), recoloured.mean(dim=(-2, -1)), atol=0.02, rtol=0)
-    shallow = TransferConfig(size=SIZE, style_layers=("relu1_1", "relu2_1"), weighting="paper")
-    loss_fn = StyleTransferLoss(vgg, content, style, shallow)
-    with torch.no_grad():
-        at = {name: loss_fn(x)[1] for name, x in (("recoloured", recoloured), ("textured", textured))}
-        P = extract_features(vgg, preprocess(recoloured), ["relu4_2"])["relu4_2"]
-        F = extract_features(vgg, preprocess(textured), ["relu4_2"])["relu4_2"]
-    assert at["textured"]["style"] < 0.9 * at["recoloured"]["style"]  # measured 0.83 here
-    assert ((F - P) ** 2).sum() / (P ** 2).sum() < 0.2  # the content layer sees much the same picture
 
 
 def test_init_changes_where_the_run_starts(content, style, vgg):
