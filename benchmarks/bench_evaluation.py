@@ -98,7 +98,7 @@ def main(argv=None):
     model = channels_last(nt.load_vgg19(last_layer="relu5_1", device="cpu"))
     choice = choose("cpu", evaluate=nt.transfer.loss_evaluator(model, "cpu"), size=args.size)
     arithmetics = [("fp32", "direct")] + [("fp32", "winograd")] * winograd_available() + [("bf16", "direct")] * bf16_is_fast("cpu")
-    print(f"machine: {cpu_model()} (AMX: {'yes' if has_amx() else 'no'}), {torch.get_num_threads()} torch threads, "
+    print(f"machine: {cpu_model()} (AMX: {'yes' if has_amx() else 'no'}, torch uses {torch.backends.cpu.get_cpu_capability()}), {torch.get_num_threads()} torch threads, "
           f"torch {torch.__version__}; {tuple(content.shape[-2:])} px; keep freed memory: {applied}; load {load_average()}")
     print(f"auto picks: {choice.describe()}")
     r = measure(content, style, model, arithmetics, args.repeat)

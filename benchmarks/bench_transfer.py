@@ -86,7 +86,9 @@ def cpu_name():
         lines = open("/proc/cpuinfo").read().splitlines()
         name = next(line.split(":", 1)[1].strip() for line in lines if line.startswith("model name"))
         amx = any(line.startswith("flags") and " amx_tile" in line for line in lines)
-        return f"{name} (AMX: {'yes' if amx else 'no'})"
+        import torch
+
+        return f"{name} (AMX: {'yes' if amx else 'no'}, torch uses {torch.backends.cpu.get_cpu_capability()})"
     except (OSError, StopIteration):
         return platform.processor() or platform.machine()
 

@@ -213,7 +213,7 @@ def load_average():
 
 
 def machine():
-    return (f"{cpu_model()}, AMX: {'yes' if has_amx() else 'no'}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, "
+    return (f"{cpu_model()}, AMX: {'yes' if has_amx() else 'no'}, torch uses {torch.backends.cpu.get_cpu_capability()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, "
             f"torch {torch.__version__}, bf16 in hardware: {nt.precision.bf16_is_fast('cpu')}")
 
 

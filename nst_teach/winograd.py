@@ -30,6 +30,8 @@ import torch
 import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
+from .errors import NSTError
+
 
 def winograd_available(device="cpu"):
     """True where NNPACK's Winograd convolutions can run: CPU builds of torch with NNPACK
@@ -99,6 +101,5 @@ def winograd_convolutions(enabled=True):
     if not enabled:
         return contextlib.nullcontext()
     if not winograd_available():
-        from .errors import NSTError
         raise NSTError("Winograd convolutions need torch's NNPACK (CPU, AVX2 or NEON): use conv='direct'")
     return _WinogradMode()
