@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from nst_teach.winograd import winograd_available
+
 pytestmark = pytest.mark.slow
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -44,9 +46,11 @@ def test_first_reaching_gives_the_evaluations_and_time_at_or_below_the_target():
 def test_bench_transfer_measures_one_size():
     r = load("bench_transfer").measure(64, 2, "auto")
     assert r["bare"] > 0 and r["lbfgs"]["per_eval"] > 0 and r["adam"]["evals_per_it"] == 1
+    assert r["lbfgs"]["first_step"] > 0 and r["conv"] in ("direct", "winograd")
 
 
 def test_bench_evaluation_compares_the_gram_paths(cat, coffee, vgg):
     bench = load("bench_evaluation")
-    r = bench.measure(cat, coffee, vgg, ("fp32",), repeat=1)
-    assert set(r) == {("fp32", "bare"), ("fp32", "fast"), ("fp32", "autograd")} and all(v > 0 for v in r.values())
+    arithmetics = [("fp32", "direct")] + [("fp32", "winograd")] * winograd_available()
+    r = bench.measure(cat, coffee, vgg, arithmetics, repeat=1)
+    assert set(r) == {(p, c, kind) for p, c in arithmetics for kind in ("bare", "fast", "autograd")} and all(v > 0 for v in r.values())
