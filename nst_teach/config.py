@@ -105,6 +105,9 @@ class TransferConfig:
             # An explicit option is never silently ignored: L-BFGS has no learning rate.
             raise NSTError(f"--lr does not apply to {self.optimizer}: its line search chooses each step; "
                            "leave --lr out, or use --optimizer adam, momentum or gd")
+        if self.precision == "bf16" and self.conv == "winograd":
+            raise NSTError("Winograd convolutions run in fp32 only: use --precision fp32 (or auto) with --conv winograd, "
+                           "or --conv direct with bf16")
         self._check_device()
         if not self.content_layers or not self.style_layers:
             raise NSTError("give at least one content layer and one style layer (e.g. relu4_2 and relu1_1,relu2_1)")

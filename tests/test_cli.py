@@ -309,3 +309,20 @@ def test_features_channels_at_mistakes(capsys, tmp_path, photo, value, words):
     code, _, err = run(capsys, "features", photo, "--layers", "relu1_1", "--channels-at", value, "-o", tmp_path / "g.png", "--size", 64)
     assert_usage_error(code, err, *words)
     assert not (tmp_path / "g.png").exists()
+
+
+def test_the_first_run_at_a_size_says_it_times_the_machine_first(tmp_path, monkeypatch, capsys):
+    from nst_teach import calibration
+    from nst_teach.config import TransferConfig
+
+    monkeypatch.setenv("NST_TEACH_CALIBRATE", "auto")
+    cli._say_if_calibrating(TransferConfig(size=512), [256, 512])
+    err = capsys.readouterr().err
+    assert "first run at this size on this machine" in err and "256, 512 px" in err and str(tmp_path / "nst-cache") in err
+    monkeypatch.setattr(calibration, "is_cached", lambda device, size: size <= 384)  # 256 px already measured
+    cli._say_if_calibrating(TransferConfig(size=512), [256, 512])
+    assert "at 512 px" in capsys.readouterr().err
+    cli._say_if_calibrating(TransferConfig(size=512, precision="fp32", gram="fast", conv="direct"), [512])  # nothing to measure
+    monkeypatch.setenv("NST_TEACH_CALIBRATE", "off")
+    cli._say_if_calibrating(TransferConfig(size=512), [512])
+    assert capsys.readouterr().err == ""

@@ -265,7 +265,8 @@ def test_default_is_the_fast_path_and_results_stay_valid(vgg, cat128, style):
      (dict(scales=(0.5, 0.8)), "ending at 1"), (dict(scales=(1.0, 0.5)), "increasing"), (dict(scales=()), "scales"),
      (dict(scales=(0.5, 1.0), steps=(1, 2, 3)), "one --steps number per scale"), (dict(scales=(0.5, 1.0), steps=(5, 0)), "steps must be positive"),
      (dict(steps=(5, 5)), "with --scales auto"), (dict(scales="big"), "auto or increasing"), (dict(steps=-3), "steps"),
-     (dict(precision="fp16"), "precision"), (dict(lr=0.5), "does not apply to lbfgs"),
+     (dict(precision="fp16"), "precision"), (dict(conv="fft"), "conv"), (dict(precision="bf16", conv="winograd"), "fp32 only"),
+     (dict(lr=0.5), "does not apply to lbfgs"),
      (dict(optimizer="lbfgsb", lr=0.5), "does not apply to lbfgsb"), (dict(weighting="mean"), "weighting")],
 )
 def test_bad_config_raises_before_any_work(content, style, options, match, monkeypatch):
