@@ -196,9 +196,9 @@ def test_transfer_writes_png_and_gif(capsys, tmp_path, photo):
 def test_transfer_verbose_says_which_arithmetic_was_used(capsys, tmp_path, photo):
     out = tmp_path / "out.png"
     code, stdout, err = run(capsys, "transfer", photo, "starry_night", "-o", out, "--size", 48, "--steps", 1,
-                            "--precision", "fp32", "--gram", "autograd", "--verbose")
+                            "--precision", "fp32", "--gram", "autograd", "--conv", "direct", "--verbose")
     assert code == 0, err
-    assert "precision fp32, Gram autograd (given)" in stdout and "loss evaluations" in stdout
+    assert "precision fp32, Gram autograd, convolutions direct (given)" in stdout and "loss evaluations" in stdout
 
 
 @pytest.mark.slow
