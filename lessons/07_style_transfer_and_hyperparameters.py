@@ -118,7 +118,8 @@ viz.sweep_grid([r.image for r in sweep.values()], [f"β = {b:g}" for b in sweep]
 # **In a lecture: tune it live.** Each change of a slider (log₁₀ β, each layer's $w_l$) or of the
 # style image re-runs a few L-BFGS steps at 2·SIZE px, started from the last result rather than the
 # photo: it is already most of the way there, so the picture follows within seconds (README,
-# "Live preview": about 3 s per change at 256 px on a 2-core CPU). Ask the class what a slider will
+# "Live preview": at 256 px on a 2-core CPU about 3 s per change where bf16 is fast; where it is
+# not, each change stops after 5 s and the next one carries on). Ask the class what a slider will
 # do before you move it.
 
 # %%
