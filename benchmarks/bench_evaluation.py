@@ -25,9 +25,9 @@ import torch
 
 import nst_teach as nt
 from nst_teach.calibration import choose, cpu_model
-from nst_teach.precision import bf16_is_fast, channels_last, keep_freed_memory, network_precision
-from nst_teach.transfer import StyleTransferLoss, TransferConfig
-from nst_teach.winograd import winograd_available, winograd_convolutions
+from nst_teach.precision import bf16_is_fast, channels_last, keep_freed_memory
+from nst_teach.transfer import StyleTransferLoss, TransferConfig, bare_pass
+from nst_teach.winograd import winograd_available
 
 
 def load_average():
@@ -48,19 +48,8 @@ def evaluations(content, style, model, precision, conv):
     """{'bare', 'fast', 'autograd'}: functions that each run one forward + backward pass, with the
     network in ``precision`` and its convolutions ``conv`` ('direct': oneDNN, channels-last;
     'winograd': NNPACK, `nst_teach.winograd`)."""
-    winograd = conv == "winograd"
-    x = nt.preprocess(content)
-    x = (x.contiguous() if winograd else channels_last(x)).requires_grad_(True)
-    convolutions = winograd_convolutions(winograd)
-
-    def bare():
-        x.grad = None
-        with network_precision("cpu", precision), convolutions:
-            y = model(x)
-        y.float().sum().backward()
-
     config = TransferConfig(style_weight=1000.0, weighting="paper")
-    fns = {"bare": bare}
+    fns = {"bare": bare_pass(model, content, precision, conv)}
     for gram in ("fast", "autograd"):
         loss_fn = StyleTransferLoss(model, content, style, config, precision, gram=gram, conv=conv)
         img = content.clone().requires_grad_(True)

@@ -33,8 +33,7 @@ def measure(size, steps, precision):
     import torch
 
     import nst_teach as nt
-    from nst_teach.precision import channels_last, network_precision
-    from nst_teach.winograd import winograd_convolutions
+    from nst_teach.precision import channels_last
 
     device = nt.vgg.default_device()
     content = nt.load_image("cat", size).to(device)
@@ -46,17 +45,7 @@ def measure(size, steps, precision):
 
     def bare_seconds(conv):
         """The baseline: the network alone, same input size, depth, precision and convolutions."""
-        winograd = conv == "winograd"
-        x = nt.preprocess(content)
-        x = (x.contiguous() if winograd else channels_last(x)).requires_grad_(True)
-        convolutions = winograd_convolutions(winograd)
-
-        def forward_backward():
-            x.grad = None
-            with network_precision(device, precision), convolutions:
-                y = model(x)
-            y.float().sum().backward()
-
+        forward_backward = nt.transfer.bare_pass(model, content, precision, conv)
         for _ in range(2):  # warm-up
             forward_backward()
         start = time.perf_counter()

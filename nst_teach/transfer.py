@@ -123,8 +123,7 @@ class StyleTransferLoss(torch.nn.Module):
         super().__init__()
         self.model, self.config, self.precision = model, config, precision
         # VGG's 3×3 convolutions: oneDNN's direct ones (channels-last), or Winograd's (NNPACK, rows)
-        self.winograd = conv == "winograd"
-        self.convolutions = winograd_convolutions(self.winograd)
+        self.conv, self.convolutions = conv, winograd_convolutions(conv == "winograd")
         # G of the generated image: gram_fast, or autograd's product on an fp32 copy (the same G;
         # which is faster depends on the CPU, see nst_teach.calibration)
         self.gram = gram_fast if gram == "fast" else _autograd_gram
@@ -138,8 +137,7 @@ class StyleTransferLoss(torch.nn.Module):
 
     def _features(self, img, layers):
         """Features in the network's precision (bf16 or fp32); the losses below work in fp32."""
-        x = preprocess(img, self.model.convention)
-        x = x.contiguous() if self.winograd else channels_last(x)  # the layout each kind of kernel wants
+        x = network_input(img, self.model, self.conv)
         device = next(self.model.parameters()).device
         with network_precision(device, self.precision), self.convolutions:
             return extract_features(self.model, x, layers)
@@ -157,6 +155,29 @@ class StyleTransferLoss(torch.nn.Module):
             L_tv = tv_loss(x) / (x.shape[-2] * x.shape[-1] if per_position else 1)  # per pixel, or the sum
         total = total_loss(L_content, L_style, L_tv, content_weight=c.content_weight, style_weight=c.style_weight, tv_weight=c.tv_weight)
         return total, {"content": L_content.item(), "style": L_style.item(), "tv": L_tv.item(), "total": total.item()}
+
+
+def network_input(img, model, conv="direct"):
+    """An RGB image [1, 3, H, W] in [0, 1] → VGG-19's input: preprocessed in the model's convention,
+    in the memory layout the convolutions want (channels-last for oneDNN's direct ones, rows for
+    Winograd's)."""
+    x = preprocess(img, model.convention)
+    return x.contiguous() if conv == "winograd" else channels_last(x)
+
+
+def bare_pass(model, img, precision="fp32", conv="direct"):
+    """The benchmarks' baseline: a function that runs VGG-19 alone on ``img``, forward to the model's
+    last layer and backward to the image, in the given arithmetic — an evaluation without the losses."""
+    x = network_input(img, model, conv).requires_grad_(True)
+    device, convolutions = next(model.parameters()).device, winograd_convolutions(conv == "winograd")
+
+    def forward_backward():
+        x.grad = None
+        with network_precision(device, precision), convolutions:
+            y = model(x)
+        y.float().sum().backward()
+
+    return forward_backward
 
 
 def _autograd_gram(F):
