@@ -45,9 +45,10 @@ from .winograd import winograd_available
 # Longest side of the random images timed: the run's own size class. Which arithmetic wins depends on
 # the size: Winograd (NNPACK) transforms every filter at every call, a fixed cost that a 192 px image
 # does not amortise (measured on the AVX2 EPYC: 0.69 s against 0.33 s direct at 192 px, but 1.70 s
-# against 2.07 s at 512 px). Runs up to 384 px are timed at 256 px, larger ones at 512 px.
-CALIBRATION_SIZES = (256, 512)
-CALIBRATION_SIZE = CALIBRATION_SIZES[0]  # what the calibration of a run of unknown size measures
+# against 2.07 s at 512 px; 4× slower at 96 px). Runs up to 192 px (the lessons') are timed at
+# 128 px, up to 384 px at 256 px, larger ones at 512 px.
+CALIBRATION_SIZES = (128, 256, 512)
+CALIBRATION_SIZE = 256  # what the calibration of a run of unknown size measures
 REPEAT = 3  # timed evaluations per candidate, after one warm-up each
 CACHE_FILE = "calibration.json"
 CACHE_VERSION = 2  # 2: the convolutions are a third choice (names precision+gram+conv)

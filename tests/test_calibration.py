@@ -158,7 +158,8 @@ def test_an_old_cache_without_the_convolutions_is_measured_again(tmp_path, monke
 def test_each_size_class_is_measured_at_its_own_size_and_cached_apart(tmp_path, monkeypatch):
     # Winograd's fixed cost per call makes it lose at 192 px and win at 512 px on the same CPU
     monkeypatch.setattr(calibration, "candidates", lambda device: list(FAKE))
-    assert [calibration.calibration_size(s) for s in (64, 256, 384, 385, 512, 1024, None)] == [256, 256, 256, 512, 512, 512, 256]
+    assert [calibration.calibration_size(s) for s in (64, 192, 193, 256, 384, 385, 512, 1024, None)] == \
+        [128, 128, 256, 256, 256, 512, 512, 512, 256]
     clock = FakeClock(FAKE)
     small = choose("cpu", mode="auto", cache_dir=tmp_path, evaluate=clock.evaluate, timer=clock.timer, size=200)
     assert set(clock.sizes) == {256} and small.size == 256 and "at 256 px" in small.describe()
