@@ -94,7 +94,7 @@ def machine_key(device):
 
 
 def calibration_size(size):
-    """The size class a run of longest side ``size`` is timed at (None: unknown, the smallest)."""
+    """The size class a run of longest side ``size`` is timed at (None: unknown, CALIBRATION_SIZE)."""
     if size is None:
         return CALIBRATION_SIZE
     return next((n for n in CALIBRATION_SIZES if size <= 1.5 * n), CALIBRATION_SIZES[-1])
@@ -107,8 +107,11 @@ def cache_key(device, size):
 
 def is_cached(device, size=None, cache_dir=None):
     """True if `choose` would read times for this machine and size class instead of measuring them."""
-    path = Path(cache_dir if cache_dir is not None else default_cache_dir()) / CACHE_FILE
-    return cache_key(device, size) in read_cache(path)["machines"]
+    return cache_key(device, size) in read_cache(cache_path(cache_dir))["machines"]
+
+
+def cache_path(cache_dir=None):
+    return Path(cache_dir if cache_dir is not None else default_cache_dir()) / CACHE_FILE
 
 
 def candidates(device):
@@ -183,10 +186,10 @@ def choose(device, precision="auto", gram="auto", conv="auto", mode=None, cache_
     if mode not in MODES:
         raise NSTError(f"{ENV}={mode!r}: use auto, off or force")
     if mode == "off":
-        return Choice(resolve_precision(precision, device), "fast" if gram == "auto" else gram, "rule",
-                      conv="direct" if conv == "auto" else conv)
-    key, n = cache_key(device, size), calibration_size(size)
-    path = Path(cache_dir if cache_dir is not None else default_cache_dir()) / CACHE_FILE
+        # Winograd asked for with precision auto: fp32, the only precision it runs in (not bf16 by the rule)
+        rule_precision = "fp32" if conv == "winograd" and precision == "auto" else resolve_precision(precision, device)
+        return Choice(rule_precision, "fast" if gram == "auto" else gram, "rule", conv="direct" if conv == "auto" else conv)
+    key, n, path = cache_key(device, size), calibration_size(size), cache_path(cache_dir)
     cache = read_cache(path)
     times, source = cache["machines"].get(key), "cached"
     if mode == "force" or not times:

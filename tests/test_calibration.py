@@ -105,6 +105,9 @@ def test_no_measuring_when_given_or_switched_off(tmp_path):
     assert (given.precision, given.gram, given.conv, given.source) == ("fp32", "autograd", "direct", "given")
     rule = choose("cpu", mode="off", cache_dir=tmp_path, evaluate=fail)
     assert rule.source == "rule" and rule.gram == "fast" and rule.conv == "direct" and rule.precision in ("fp32", "bf16")
+    if calibration.winograd_available("cpu"):  # Winograd by the rule runs in fp32, even where bf16 is fast
+        rule = choose("cpu", conv="winograd", mode="off", cache_dir=tmp_path, evaluate=fail)
+        assert (rule.precision, rule.conv) == ("fp32", "winograd")
     assert not (tmp_path / calibration.CACHE_FILE).exists()
     with pytest.raises(NSTError, match="auto, off or force"):
         choose("cpu", mode="sometimes", cache_dir=tmp_path, evaluate=fail)
