@@ -3,10 +3,23 @@
 A 3×3 convolution computes each output from 9 inputs per channel: 9 multiply-adds per output,
 channel pair. Winograd's algorithm F(m × m, 3 × 3) (Lavin & Gray, *Fast Algorithms for
 Convolutional Neural Networks*, 2016) computes a whole m × m tile of outputs at once: transform an
-(m + 2) × (m + 2) input tile and the 3 × 3 filter, multiply the two transforms element-wise, and
-transform back. For m = 6 (8 × 8 tiles, what NNPACK uses) that is 64 multiplications for 36 outputs
-instead of 36 · 9 = 324: about 5× fewer. The element-wise products, summed over the input
-channels, become one matrix product per tile position, which is where the time goes.
+(m + 2) × (m + 2) input tile d and the 3 × 3 filter g, multiply the two transforms element-wise,
+and transform back:
+
+    Y = Aᵀ [ (G g Gᵀ) ⊙ (Bᵀ d B) ] A
+
+For m = 6 (8 × 8 tiles, what NNPACK uses) that is 64 multiplications for 36 outputs instead of
+36 · 9 = 324: about 5× fewer. The element-wise products, summed over the input channels, become one
+matrix product per tile position, which is where the time goes.
+
+The filter's transform U = G g Gᵀ depends only on the filter, and VGG's filters are frozen (we
+optimise the image), so it is computed once per loss function and reused at every evaluation
+(NNPACK's "precompute" and "reuse" strategies). torch's own NNPACK call transforms the filters
+afresh at each call, a fixed cost that small images do not amortise. The 12 convolutions after
+the first, forward and backward (benchmarks/bench_convolutions.py, AMD EPYC with AVX2): at 512 px
+0.95 s this way, 1.23 s through torch's NNPACK call, 1.95 s direct; at 256 px 0.23 / 0.39 / 0.43 s.
+The price is memory:
+U has 64 numbers per 9 weights, ≈ 370 MB per direction for VGG-19 up to conv5_1.
 
 The result is the same convolution up to rounding: the transforms add and subtract values of
 different sizes, so it is less exact than the direct sum (measured at 512 px through the 13
@@ -15,16 +28,25 @@ bf16 differs by far more). The losses are still summed in fp32, and the judge of
 evaluates the saved image with the direct convolution.
 
 Where it helps: CPUs without bf16 hardware, where oneDNN's fp32 direct convolution is all there is
-(measured on an AMD EPYC with AVX2 only, 512 px: see benchmarks/bench_evaluation.py). Where bf16
-runs in hardware, bf16 may be faster still. `nst_teach.calibration` times both on the machine at
-hand and picks; nothing here is used unless chosen.
+(measured on an AMD EPYC with AVX2 only). Where bf16 runs in hardware, bf16 may be faster still.
+`nst_teach.calibration` times both on the machine at hand and picks; nothing here is used unless
+chosen. The first convolution (3 input channels) stays direct: with so few channels the
+transforms cost more than they save (a whole 512 px forward + backward pass took 1.28 s with it
+through Winograd, 1.19 s without).
 
 The backward pass is a convolution too: for stride 1 and padding 1, ∂L/∂x = conv(∂L/∂y, Wᵀ) with
 the filter flipped in space and its input/output channels swapped, so it runs through Winograd as
-well. The network is frozen (we optimise the image), so no gradient for W is ever needed.
+well. The network is frozen, so no gradient for W is ever needed.
+
+How it is wired: torch ships NNPACK inside its CPU library, with its C functions exported, but
+calls only NNPACK's batch API, which cannot reuse a transformed filter. We call NNPACK's
+single-image API (`nnp_convolution_inference`) through ctypes, on a thread pool of our own.
 """
 
 import contextlib
+import ctypes
+import os
+import sys
 
 import torch
 import torch.nn.functional as F
@@ -32,27 +54,124 @@ from torch.overrides import TorchFunctionMode
 
 from .errors import NSTError
 
+MIN_INPUT_CHANNELS = 16  # fewer (VGG's first convolution: 3) run direct, which is faster there
+
+# NNPACK's enums (include/nnpack.h)
+_WT8X8 = 3  # nnp_convolution_algorithm_wt8x8: Winograd F(6×6, 3×3)
+_PRECOMPUTE, _REUSE = 2, 3  # nnp_convolution_transform_strategy
+_IDENTITY = 0  # nnp_activation_identity
+
+
+class _Size(ctypes.Structure):
+    _fields_ = [("width", ctypes.c_size_t), ("height", ctypes.c_size_t)]
+
+
+class _Padding(ctypes.Structure):
+    _fields_ = [("top", ctypes.c_size_t), ("right", ctypes.c_size_t), ("bottom", ctypes.c_size_t), ("left", ctypes.c_size_t)]
+
+
+def _torch_library():
+    """torch's CPU library (which contains NNPACK), or None where it cannot be opened."""
+    if not sys.platform.startswith("linux"):
+        return None
+    path = os.path.join(os.path.dirname(torch.__file__), "lib", "libtorch_cpu.so")
+    try:
+        lib = ctypes.CDLL(path)
+        lib.nnp_convolution_inference, lib.pthreadpool_create, lib.pthreadpool_destroy
+    except (OSError, AttributeError):
+        return None
+    f = lib.nnp_convolution_inference
+    f.restype = ctypes.c_int
+    f.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_size_t, ctypes.c_size_t, _Size, _Padding, _Size, _Size,
+                  ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
+                  ctypes.POINTER(ctypes.c_size_t), ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+    lib.pthreadpool_create.restype, lib.pthreadpool_create.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
+    lib.pthreadpool_destroy.restype, lib.pthreadpool_destroy.argtypes = None, [ctypes.c_void_p]
+    return lib
+
 
 def winograd_available(device="cpu"):
-    """True where NNPACK's Winograd convolutions can run: CPU builds of torch with NNPACK
+    """True where these Winograd convolutions can run: Linux CPU builds of torch with NNPACK
     (x86-64 with AVX2, ARM with NEON). The check also initialises NNPACK, which must happen once
     before its first convolution."""
-    return torch.device(device).type == "cpu" and torch.backends.nnpack.is_available()
+    return (torch.device(device).type == "cpu" and torch.backends.nnpack.is_available()
+            and _torch_library() is not None)
+
+
+class _NNPACK:
+    """NNPACK's single-image convolution with a thread pool and one scratch buffer, reused by every
+    convolution of a loss function (they run one after another)."""
+
+    def __init__(self, threads):
+        self.lib = _torch_library()
+        self.pool = self.lib.pthreadpool_create(threads)
+        self.scratch = torch.empty(0, dtype=torch.uint8)
+
+    def __del__(self):
+        if getattr(self, "pool", None):
+            self.lib.pthreadpool_destroy(self.pool)
+            self.pool = None
+
+    def _call(self, strategy, x, kernel, bias, y, size, buffer, buffer_bytes):
+        C, H, W = size
+        status = self.lib.nnp_convolution_inference(
+            _WT8X8, strategy, C, bias.numel(), _Size(W, H), _Padding(1, 1, 1, 1), _Size(3, 3), _Size(1, 1),
+            x.data_ptr(), kernel, bias.data_ptr(), y.data_ptr(), buffer, ctypes.byref(buffer_bytes),
+            _IDENTITY, None, self.pool, None)
+        if status != 0:
+            raise NSTError(f"NNPACK's Winograd convolution failed (status {status}): use conv='direct'")
+
+    def transform(self, W):
+        """U = G W Gᵀ for every filter of W [C_out, C_in, 3, 3], in NNPACK's layout (bytes)."""
+        C_out, C_in = W.shape[:2]
+        x, y, bias, W = torch.zeros(C_in, 8, 8), torch.empty(C_out, 8, 8), torch.zeros(C_out), W.contiguous()
+        n = ctypes.c_size_t(0)
+        self._call(_PRECOMPUTE, x, W.data_ptr(), bias, y, (C_in, 8, 8), None, n)  # asks for U's size
+        U = torch.empty(n.value, dtype=torch.uint8)  # torch aligns to 64 bytes, as NNPACK needs
+        self._call(_PRECOMPUTE, x, W.data_ptr(), bias, y, (C_in, 8, 8), U.data_ptr(), n)
+        return U
+
+    def conv(self, x, U, bias):
+        """y = conv(x, W) + bias for x [1, C_in, H, W] (contiguous fp32) and W's transform U."""
+        _, C_in, H, W = x.shape
+        y = torch.empty(1, bias.numel(), H, W)
+        n = ctypes.c_size_t(0)
+        self._call(_REUSE, x, U.data_ptr(), bias, y, (C_in, H, W), None, n)  # asks for the scratch size
+        if self.scratch.numel() < n.value:
+            self.scratch = torch.empty(n.value, dtype=torch.uint8)
+        n = ctypes.c_size_t(self.scratch.numel())
+        self._call(_REUSE, x, U.data_ptr(), bias, y, (C_in, H, W), self.scratch.data_ptr(), n)
+        return y
+
+
+class _Filter:
+    """One frozen filter W and what its convolutions need: U for y = conv(x, W) + b, and the
+    transform of the flipped filter for ∂L/∂x = conv(∂L/∂y, W_flip)."""
+
+    def __init__(self, nnpack, W, b):
+        self.nnpack, self.W = nnpack, W  # W is kept so that its id cannot be reused
+        self.U, self.U_flip = nnpack.transform(W), nnpack.transform(flipped(W))
+        self.b = torch.zeros(W.shape[0]) if b is None else b.detach().float().contiguous()
+        self.zero = torch.zeros(W.shape[1])  # no bias in the backward pass
+
+    def forward(self, x):
+        return self.nnpack.conv(x.contiguous(), self.U, self.b)
+
+    def backward(self, grad_y):
+        return self.nnpack.conv(grad_y.contiguous(), self.U_flip, self.zero)
 
 
 class _WinogradConv3x3(torch.autograd.Function):
     """y = conv(x, W) + b for a 3×3 filter, stride 1, padding 1, and ∂L/∂x = conv(∂L/∂y, W_flip)."""
 
     @staticmethod
-    def forward(ctx, x, W, b, W_flip):  # x [1, C_in, H, W], W [C_out, C_in, 3, 3], W_flip [C_in, C_out, 3, 3]
-        ctx.save_for_backward(W_flip)
-        return torch._nnpack_spatial_convolution(x.contiguous(), W, b, [1, 1], [1, 1])
+    def forward(ctx, x, filter_):  # x [1, C_in, H, W] → y [1, C_out, H, W]
+        ctx.filter = filter_
+        return filter_.forward(x)
 
     @staticmethod
     def backward(ctx, grad_y):
-        (W_flip,) = ctx.saved_tensors
-        grad_x = torch._nnpack_spatial_convolution(grad_y.contiguous(), W_flip, None, [1, 1], [1, 1])
-        return grad_x, None, None, None
+        return ctx.filter.backward(grad_y), None
 
 
 def flipped(W):
@@ -60,12 +179,13 @@ def flipped(W):
     return W.transpose(0, 1).flip(-2, -1).contiguous()
 
 
-def _is_winograd_case(x, W, stride, padding, dilation, groups):
-    """The convolutions this module handles: VGG's own (3×3, stride 1, padding 1, fp32 on the CPU,
-    a frozen filter); anything else goes to torch as usual."""
+def _is_vgg_convolution(x, W, b, stride, padding, dilation, groups):
+    """VGG's own convolutions: 3×3, stride 1, padding 1, fp32 on the CPU, a frozen filter, one
+    image. Anything else goes to torch as usual."""
     ones = (1, (1, 1), [1, 1])
     return (W.dim() == 4 and W.shape[-2:] == (3, 3) and not W.requires_grad and x.dim() == 4
-            and x.dtype == W.dtype == torch.float32 and x.device.type == W.device.type == "cpu"
+            and x.shape[0] == 1 and x.dtype == W.dtype == torch.float32
+            and x.device.type == W.device.type == "cpu" and (b is None or not b.requires_grad)
             and stride in ones and padding in ones and dilation in ones and groups == 1)
 
 
@@ -74,17 +194,19 @@ class _WinogradMode(TorchFunctionMode):
 
     def __init__(self):
         super().__init__()
-        self.filters = {}  # id(W) → (W, W in the default layout, flipped(W)), computed once per filter
+        self.nnpack = _NNPACK(torch.get_num_threads())
+        self.filters = {}  # id(W) → _Filter, transformed at first use
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         if func is F.conv2d or func is torch.conv2d:
             x, W, b, stride, padding, dilation, groups = _conv_arguments(*args, **kwargs)
-            if _is_winograd_case(x, W, stride, padding, dilation, groups):
-                if id(W) not in self.filters:  # W is kept alongside, so its id cannot be reused
-                    self.filters[id(W)] = (W, W.contiguous(), flipped(W))
-                _, W_rows, W_flip = self.filters[id(W)]
-                return _WinogradConv3x3.apply(x, W_rows, b, W_flip)
+            if _is_vgg_convolution(x, W, b, stride, padding, dilation, groups):
+                if W.shape[1] < MIN_INPUT_CHANNELS:  # the first layer
+                    return func(*args, **kwargs)
+                if id(W) not in self.filters:
+                    self.filters[id(W)] = _Filter(self.nnpack, W, b)
+                return _WinogradConv3x3.apply(x, self.filters[id(W)])
         return func(*args, **kwargs)
 
 
@@ -96,10 +218,10 @@ def winograd_convolutions(enabled=True):
     """Context manager: inside it, VGG's 3×3 convolutions on the CPU run by Winograd (NNPACK),
     forward and backward; every other operation is unchanged. ``enabled=False``: does nothing
     (oneDNN's direct convolution, torch's default). The returned object can be entered again and
-    again (one per loss function): it keeps each filter's flipped copy, computed at first use, so
+    again (one per loss function): it keeps each filter's transforms, computed at first use, so
     the weights must not change in place while it lives (ours are frozen)."""
     if not enabled:
         return contextlib.nullcontext()
     if not winograd_available():
-        raise NSTError("Winograd convolutions need torch's NNPACK (CPU, AVX2 or NEON): use conv='direct'")
+        raise NSTError("Winograd convolutions need torch's NNPACK (Linux, CPU, AVX2 or NEON): use conv='direct'")
     return _WinogradMode()

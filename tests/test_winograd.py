@@ -19,7 +19,7 @@ def relative(a, b):
     return ((a - b).norm() / b.norm()).item()
 
 
-@pytest.mark.parametrize("C_in, C_out, H, W", [(3, 64, 37, 50), (64, 128, 20, 13), (256, 256, 9, 7)])
+@pytest.mark.parametrize("C_in, C_out, H, W", [(16, 64, 37, 50), (64, 128, 20, 13), (256, 256, 9, 7)])
 def test_winograd_gives_the_direct_convolution_and_its_gradient(C_in, C_out, H, W):
     g = torch.Generator().manual_seed(C_in)
     x = torch.randn(1, C_in, H, W, generator=g)
@@ -50,17 +50,32 @@ def test_the_flipped_filter_is_the_adjoint():
 
 
 def test_only_vggs_convolutions_are_routed():
-    x = torch.randn(1, 3, 8, 8)
-    learnable = torch.randn(4, 3, 3, 3, requires_grad=True)  # its gradient would be needed: not ours
-    five = torch.randn(4, 3, 5, 5)
+    x = torch.randn(1, 16, 8, 8)
+    learnable = torch.randn(4, 16, 3, 3, requires_grad=True)  # its gradient would be needed: not ours
+    five = torch.randn(4, 16, 5, 5)
     with winograd_convolutions() as mode:
         F.conv2d(x, learnable, padding=1).sum().backward()
         F.conv2d(x, five, padding=2)
         F.conv2d(x, five[..., :3, :3], stride=2, padding=1)
+        F.conv2d(x[:, :3], five[:, :3, :3, :3].contiguous(), padding=1)  # 3 channels: direct is faster
+        F.conv2d(torch.cat([x, x]), five[..., :3, :3].contiguous(), padding=1)  # two images at once
         assert mode.filters == {}
         F.conv2d(x, five[..., :3, :3].contiguous(), padding=1)
         assert len(mode.filters) == 1
     assert learnable.grad is not None
+
+
+def test_one_filter_transform_serves_every_image_size():
+    # U = G W Gᵀ is computed once per filter and reused: it must not depend on the image's size
+    g = torch.Generator().manual_seed(2)
+    Wt, b = torch.randn(32, 16, 3, 3, generator=g) * 0.1, torch.randn(32, generator=g)
+    images = [torch.randn(1, 16, H, W, generator=g) for H, W in [(40, 30), (7, 9), (64, 64), (40, 30)]]
+    direct = [F.conv2d(x, Wt, b, padding=1) for x in images]
+    mode = winograd_convolutions()
+    for x, y in zip(images, direct):
+        with mode:
+            assert relative(F.conv2d(x, Wt, b, padding=1), y) < 1e-4
+    assert len(mode.filters) == 1
 
 
 def test_gram_fast_reads_row_major_features_in_place():
