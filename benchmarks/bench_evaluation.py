@@ -17,17 +17,21 @@ model, whether it has AMX, the load average, and what `nst_teach.calibration` pi
 Run:  .venv/bin/python benchmarks/bench_evaluation.py [--size 512] [--repeat 5] [--keep-freed-memory]
 """
 
-import argparse
-import statistics
-import time
+import os
 
-import torch
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the nst-teach command does, before torch loads (nst_teach_launch.py)
 
-import nst_teach as nt
-from nst_teach.calibration import choose, cpu_model
-from nst_teach.precision import bf16_is_fast, channels_last, keep_freed_memory
-from nst_teach.transfer import StyleTransferLoss, TransferConfig, bare_pass
-from nst_teach.winograd import winograd_available
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import time  # noqa: E402
+
+import torch  # noqa: E402
+
+import nst_teach as nt  # noqa: E402
+from nst_teach.calibration import choose, cpu_model  # noqa: E402
+from nst_teach.precision import bf16_is_fast, channels_last, keep_freed_memory  # noqa: E402
+from nst_teach.transfer import StyleTransferLoss, TransferConfig, bare_pass  # noqa: E402
+from nst_teach.winograd import winograd_available  # noqa: E402
 
 
 def load_average():
@@ -87,7 +91,7 @@ def main(argv=None):
     model = channels_last(nt.load_vgg19(last_layer="relu5_1", device="cpu"))
     choice = choose("cpu", evaluate=nt.transfer.loss_evaluator(model, "cpu"), size=args.size)
     arithmetics = [("fp32", "direct")] + [("fp32", "winograd")] * winograd_available() + [("bf16", "direct")] * bf16_is_fast("cpu")
-    print(f"machine: {cpu_model()} (AMX: {'yes' if has_amx() else 'no'}, torch uses {torch.backends.cpu.get_cpu_capability()}), {torch.get_num_threads()} torch threads, "
+    print(f"machine: {cpu_model()} (AMX: {'yes' if has_amx() else 'no'}, torch uses {torch.backends.cpu.get_cpu_capability()}), {torch.get_num_threads()} torch threads, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}, "
           f"torch {torch.__version__}; {tuple(content.shape[-2:])} px; keep freed memory: {applied}; load {load_average()}")
     print(f"auto picks: {choice.describe()}")
     r = measure(content, style, model, arithmetics, args.repeat)

@@ -19,14 +19,17 @@ The default sizes are the scales of a 512 px run (256, 512) and the 1024 px memo
 Run:  .venv/bin/python benchmarks/bench_transfer.py [--sizes 128,256,512,1024] [--steps 10] [--precision auto]
 """
 
-import argparse
-import json
 import os
-import platform
-import resource
-import subprocess
-import sys
-import time
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the nst-teach command does, before torch loads (nst_teach_launch.py)
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import platform  # noqa: E402
+import resource  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
 
 
 def measure(size, steps, precision):
@@ -111,7 +114,7 @@ def main():
 
     import torch
 
-    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, "
+    print(f"machine: {cpu_name()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}, "
           f"torch {torch.__version__}, {'cuda' if torch.cuda.is_available() else 'cpu'}; content cat, style starry_night, "
           f"{args.steps} iterations per measurement, precision {args.precision}; "
           f"load {' '.join(open('/proc/loadavg').read().split()[:3])}")

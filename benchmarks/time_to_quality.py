@@ -26,19 +26,22 @@ Run by hand:
 CI runs it once at a tiny size (tests/test_benchmarks.py) so that it cannot rot.
 """
 
-import argparse
-import contextlib
-import json
 import os
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-import torch
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the nst-teach command does, before torch loads (nst_teach_launch.py)
 
-import nst_teach as nt
-from nst_teach.transfer import StyleTransferLoss, TransferConfig
+import argparse  # noqa: E402
+import contextlib  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import torch  # noqa: E402
+
+import nst_teach as nt  # noqa: E402
+from nst_teach.transfer import StyleTransferLoss, TransferConfig  # noqa: E402
 
 TOLERANCE = 1.05  # (b) must reach ≤ 1.05 × (a)'s final total loss
 
@@ -213,7 +216,7 @@ def load_average():
 
 
 def machine():
-    return (f"{cpu_model()}, AMX: {'yes' if has_amx() else 'no'}, torch uses {torch.backends.cpu.get_cpu_capability()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, "
+    return (f"{cpu_model()}, AMX: {'yes' if has_amx() else 'no'}, torch uses {torch.backends.cpu.get_cpu_capability()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}, "
             f"torch {torch.__version__}, bf16 in hardware: {nt.precision.bf16_is_fast('cpu')}")
 
 

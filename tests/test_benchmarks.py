@@ -54,3 +54,10 @@ def test_bench_evaluation_compares_the_gram_paths(cat, coffee, vgg):
     arithmetics = [("fp32", "direct")] + [("fp32", "winograd")] * winograd_available()
     r = bench.measure(cat, coffee, vgg, arithmetics, repeat=1)
     assert set(r) == {(p, c, kind) for p, c in arithmetics for kind in ("bare", "fast", "autograd")} and all(v > 0 for v in r.values())
+
+
+@pytest.mark.skipif(not winograd_available(), reason="this torch has no NNPACK")
+def test_bench_convolutions_times_each_layer_three_ways():
+    rows = load("bench_convolutions").measure(64, 1)
+    assert [shape[1] for _, shape, _, _ in rows] == [3, 64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512]
+    assert all(set(t) == {"direct", "torch WT", "ours"} and min(t.values()) > 0 for *_, t in rows)

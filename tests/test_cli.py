@@ -1,5 +1,6 @@
 """The command line: each kind of bad input gives one line, exit code 2, no traceback, inputs kept."""
 
+import importlib.metadata
 import os
 import signal
 import subprocess
@@ -326,3 +327,18 @@ def test_the_first_run_at_a_size_says_it_times_the_machine_first(tmp_path, monke
     monkeypatch.setenv("NST_TEACH_CALIBRATE", "off")
     cli._say_if_calibrating(TransferConfig(size=512), [512])
     assert capsys.readouterr().err == ""
+
+
+def test_the_command_sets_openmps_waiting_policy_before_torch_loads():
+    # nst_teach_launch.py: OpenMP reads it once, when torch loads; a user's own value is kept
+    (command,) = [e for e in importlib.metadata.entry_points(group="console_scripts") if e.name == "nst-teach"]
+    assert command.value == "nst_teach_launch:main"
+    code = ("import os, sys, nst_teach_launch; assert 'torch' not in sys.modules; sys.argv = ['nst-teach', 'samples']; "
+            "nst_teach_launch.main(); print(os.environ['OMP_WAIT_POLICY'])")
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    for given, expected in ((None, "PASSIVE"), ("ACTIVE", "ACTIVE")):
+        if given:
+            env["OMP_WAIT_POLICY"] = given
+        run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+        assert "starry_night" in run.stdout and run.stdout.split()[-1] == expected

@@ -9,6 +9,9 @@ One working folder that everything agrees on:
 - Kernels run in the notebook's folder (lessons/), Jupyter's default; check() finds exercises/ from there.
 - PATH starts with the bin folder of the Python running this script (the venv), for the server and
   everything it starts — kernels, terminals, `!nst-teach` in a cell — so `nst-teach` is found.
+- OMP_WAIT_POLICY=PASSIVE unless set, as the `nst-teach` command does (nst_teach_launch.py):
+  kernels then load torch with OpenMP threads that sleep rather than spin between operations,
+  which leaves the cores to NNPACK's threads in the Winograd convolutions (the live preview).
 - The settings (non-login terminals, allow root, no browser when headless) are in
   tools/jupyter/jupyter_server_config.py, added to JUPYTER_CONFIG_PATH.
 """
@@ -27,6 +30,7 @@ def lab_command(root, options=()):
     bin_dir = Path(sys.executable).parent  # the venv's bin: not resolved, a venv's python is a symlink
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", os.defpath)])
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when a kernel loads torch: see nst_teach_launch.py
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(p for p in (str(CONFIG), env.get("JUPYTER_CONFIG_PATH")) if p)
     return [sys.executable, "-m", "jupyterlab", *options], Path(root).resolve(), env
 
