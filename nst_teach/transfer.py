@@ -123,7 +123,7 @@ class StyleTransferLoss(torch.nn.Module):
         super().__init__()
         self.model, self.config, self.precision = model, config, precision
         # VGG's 3×3 convolutions: oneDNN's direct ones (channels-last), or Winograd's (NNPACK, rows)
-        self.conv, self.convolutions = conv, winograd_convolutions(conv == "winograd")
+        self.conv, self.convolutions = conv, winograd_convolutions(conv == "winograd", model)
         # G of the generated image: gram_fast, or autograd's product on an fp32 copy (the same G;
         # which is faster depends on the CPU, see nst_teach.calibration)
         self.gram = gram_fast if gram == "fast" else _autograd_gram
@@ -169,7 +169,7 @@ def bare_pass(model, img, precision="fp32", conv="direct"):
     """The benchmarks' baseline: a function that runs VGG-19 alone on ``img``, forward to the model's
     last layer and backward to the image, in the given arithmetic — an evaluation without the losses."""
     x = network_input(img, model, conv).requires_grad_(True)
-    device, convolutions = next(model.parameters()).device, winograd_convolutions(conv == "winograd")
+    device, convolutions = next(model.parameters()).device, winograd_convolutions(conv == "winograd", model)
 
     def forward_backward():
         x.grad = None

@@ -149,7 +149,7 @@ class _Filter:
     transform of the flipped filter for ∂L/∂x = conv(∂L/∂y, W_flip)."""
 
     def __init__(self, nnpack, W, b):
-        self.nnpack, self.W = nnpack, W  # W is kept so that its id cannot be reused
+        self.nnpack, self.W, self.version = nnpack, W, W._version  # W is kept so that its id cannot be reused
         self.U, self.U_flip = nnpack.transform(W), nnpack.transform(flipped(W))
         self.b = torch.zeros(W.shape[0]) if b is None else b.detach().float().contiguous()
         self.zero = torch.zeros(W.shape[1])  # no bias in the backward pass
@@ -197,6 +197,9 @@ class _WinogradMode(TorchFunctionMode):
         self.nnpack = _NNPACK(torch.get_num_threads())
         self.filters = {}  # id(W) → _Filter, transformed at first use
 
+    def __deepcopy__(self, memo):  # a copied model gets its own (its thread pool is not shareable)
+        return _WinogradMode()
+
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
         if func is F.conv2d or func is torch.conv2d:
@@ -204,9 +207,10 @@ class _WinogradMode(TorchFunctionMode):
             if _is_vgg_convolution(x, W, b, stride, padding, dilation, groups):
                 if W.shape[1] < MIN_INPUT_CHANNELS:  # the first layer
                     return func(*args, **kwargs)
-                if id(W) not in self.filters:
-                    self.filters[id(W)] = _Filter(self.nnpack, W, b)
-                return _WinogradConv3x3.apply(x, self.filters[id(W)])
+                filter_ = self.filters.get(id(W))
+                if filter_ is None or filter_.version != W._version:  # new, or changed in place
+                    filter_ = self.filters[id(W)] = _Filter(self.nnpack, W, b)
+                return _WinogradConv3x3.apply(x, filter_)
         return func(*args, **kwargs)
 
 
@@ -214,14 +218,20 @@ def _conv_arguments(input, weight, bias=None, stride=1, padding=0, dilation=1, g
     return input, weight, bias, stride, padding, dilation, groups
 
 
-def winograd_convolutions(enabled=True):
+def winograd_convolutions(enabled=True, model=None):
     """Context manager: inside it, VGG's 3×3 convolutions on the CPU run by Winograd (NNPACK),
     forward and backward; every other operation is unchanged. ``enabled=False``: does nothing
     (oneDNN's direct convolution, torch's default). The returned object can be entered again and
-    again (one per loss function): it keeps each filter's transforms, computed at first use, so
-    the weights must not change in place while it lives (ours are frozen)."""
+    again: it keeps each filter's transforms, computed at first use (a filter changed in place is
+    transformed again). With ``model``, the model keeps one such object for all its users (every
+    loss function of a run, the calibration, the live preview's changes), so its filters are
+    transformed once per process and held once in memory (≈ 740 MB for VGG-19 up to conv5_1)."""
     if not enabled:
         return contextlib.nullcontext()
     if not winograd_available():
         raise NSTError("Winograd convolutions need torch's NNPACK (Linux, CPU, AVX2 or NEON): use conv='direct'")
-    return _WinogradMode()
+    if model is None:
+        return _WinogradMode()
+    if getattr(model, "_winograd_convolutions", None) is None:
+        model._winograd_convolutions = _WinogradMode()  # lives and dies with the model
+    return model._winograd_convolutions

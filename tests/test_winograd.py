@@ -104,3 +104,27 @@ def test_style_transfer_loss_is_the_same_with_winograd(vgg, cat, coffee):
     wino, g_wino = total_and_gradient("winograd")
     assert wino == pytest.approx(direct, rel=1e-3)
     assert relative(g_wino, g_direct) < 1e-2  # 13 convolutions deep, each rounding its own way
+
+
+def test_a_filter_changed_in_place_is_transformed_again():
+    g = torch.Generator().manual_seed(3)
+    x, Wt = torch.randn(1, 16, 12, 10, generator=g), torch.randn(8, 16, 3, 3, generator=g)
+    mode = winograd_convolutions()
+    with mode:
+        F.conv2d(x, Wt, padding=1)
+    Wt.mul_(-2)  # e.g. someone fine-tuning the network in place
+    direct = F.conv2d(x, Wt, padding=1)
+    with mode:
+        assert relative(F.conv2d(x, Wt, padding=1), direct) < 1e-4
+
+
+def test_loss_functions_on_one_model_share_its_transformed_filters(vgg, cat, coffee):
+    import copy
+
+    config = TransferConfig(size=None, style_weight=1000.0)
+    first = StyleTransferLoss(vgg, cat, coffee, config, "fp32", "fast", "winograd")
+    filters = dict(first.convolutions.filters)
+    second = StyleTransferLoss(vgg, coffee, cat, config, "fp32", "autograd", "winograd")
+    assert second.convolutions is first.convolutions and len(filters) == 12  # conv1_2 … conv5_1 (conv1_1 stays direct)
+    assert all(second.convolutions.filters[k] is f for k, f in filters.items())  # not transformed again
+    assert copy.deepcopy(first.convolutions).filters == {}  # a copied model transforms its own
