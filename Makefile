@@ -18,12 +18,13 @@ demo: setup
 	mkdir -p out
 	$(BIN)/nst-teach transfer cat starry_night --size 256 --steps 200 -o out/cat_starry_night.png --gif out/cat_starry_night.gif
 
+# OpenMP threads sleep between operations, as in the nst-teach command and make lab (nst_teach_launch.py).
 test: setup
-	$(BIN)/python -m pytest -q
+	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-PASSIVE} $(BIN)/python -m pytest -q --durations=15
 
 # The inner loop while developing: no optimisation runs, no notebooks (the full suite is `make test`).
 test-fast: setup
-	$(BIN)/python -m pytest -q -m "not slow and not notebooks"
+	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-PASSIVE} $(BIN)/python -m pytest -q -m "not slow and not notebooks"
 
 figures: setup
 	$(BIN)/nst-teach figures -o figures
