@@ -113,8 +113,9 @@ viz.image_grid(multi.stages, [f"{max(s.shape[-2:])} px" for s in multi.stages], 
 # iterations spent rebuilding it cancel the cheap coarse ones. What did make it ~4× faster is the
 # arithmetic: VGG-19 in bfloat16 with a channels-last memory layout, the losses kept in fp32
 # (`nst_teach.precision`), on CPUs that do bf16 in hardware. On CPUs that only have fp32, the 3×3
-# convolutions by Winograd's algorithm (about 5× fewer multiplications, `nst_teach.winograd`) save
-# a fifth of each evaluation. Which one wins is measured on your machine at its first run
+# convolutions by Winograd's algorithm (about 5× fewer multiplications, `nst_teach.winograd`; VGG's
+# filters never change, so their transforms are computed once) save about a third of each
+# evaluation. Which one wins is measured on your machine at its first run
 # (`nst_teach.calibration`): that is the default, and the README has the numbers for three CPUs.
 #
 # Coarse to fine *is* the default above 512 px, for the look rather than the speed: VGG-19's receptive
