@@ -15,8 +15,14 @@ import os
 import sys
 
 
-def main():
+def let_openmp_threads_sleep():
+    """OMP_WAIT_POLICY=PASSIVE unless set: call it before torch loads (the command, `make lab`'s
+    kernels and the benchmarks do)."""
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def main():
+    let_openmp_threads_sleep()
     from nst_teach.cli import main as nst_teach_main  # loads torch: after the setting
 
     return nst_teach_main()

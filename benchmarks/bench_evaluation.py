@@ -19,7 +19,9 @@ Run:  .venv/bin/python benchmarks/bench_evaluation.py [--size 512] [--repeat 5] 
 
 import os
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the nst-teach command does, before torch loads (nst_teach_launch.py)
+from nst_teach_launch import let_openmp_threads_sleep
+
+let_openmp_threads_sleep()  # as the nst-teach command does: before torch loads
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402

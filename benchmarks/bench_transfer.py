@@ -21,7 +21,9 @@ Run:  .venv/bin/python benchmarks/bench_transfer.py [--sizes 128,256,512,1024] [
 
 import os
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the nst-teach command does, before torch loads (nst_teach_launch.py)
+from nst_teach_launch import let_openmp_threads_sleep
+
+let_openmp_threads_sleep()  # as the nst-teach command does: before torch loads
 
 import argparse  # noqa: E402
 import json  # noqa: E402
@@ -36,8 +38,9 @@ def measure(size, steps, precision):
     import torch
 
     import nst_teach as nt
-    from nst_teach.precision import channels_last
+    from nst_teach.precision import channels_last, keep_freed_memory
 
+    keep_freed_memory()  # glibc keeps freed memory for reuse, as the nst-teach command does
     device = nt.vgg.default_device()
     content = nt.load_image("cat", size).to(device)
     style = nt.load_image("starry_night", size).to(device)

@@ -28,7 +28,9 @@ CI runs it once at a tiny size (tests/test_benchmarks.py) so that it cannot rot.
 
 import os
 
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the nst-teach command does, before torch loads (nst_teach_launch.py)
+from nst_teach_launch import let_openmp_threads_sleep
+
+let_openmp_threads_sleep()  # as the nst-teach command does: before torch loads
 
 import argparse  # noqa: E402
 import contextlib  # noqa: E402

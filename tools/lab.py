@@ -21,16 +21,18 @@ import os
 import sys
 from pathlib import Path
 
+from nst_teach_launch import let_openmp_threads_sleep
+
 REPO = Path(__file__).resolve().parent.parent
 CONFIG = Path(__file__).resolve().parent / "jupyter"
 
 
 def lab_command(root, options=()):
     """The command line, working folder and environment that start JupyterLab on ``root``."""
+    let_openmp_threads_sleep()  # read when a kernel loads torch: kernels inherit it
     bin_dir = Path(sys.executable).parent  # the venv's bin: not resolved, a venv's python is a symlink
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", os.defpath)])
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # read when a kernel loads torch: see nst_teach_launch.py
     env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(p for p in (str(CONFIG), env.get("JUPYTER_CONFIG_PATH")) if p)
     return [sys.executable, "-m", "jupyterlab", *options], Path(root).resolve(), env
 
