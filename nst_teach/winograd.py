@@ -45,6 +45,7 @@ single-image API (`nnp_convolution_inference`) through ctypes, on a thread pool 
 
 import contextlib
 import ctypes
+import functools
 import os
 import sys
 
@@ -70,6 +71,7 @@ class _Padding(ctypes.Structure):
     _fields_ = [("top", ctypes.c_size_t), ("right", ctypes.c_size_t), ("bottom", ctypes.c_size_t), ("left", ctypes.c_size_t)]
 
 
+@functools.cache  # opened and declared once per process: winograd_available() is asked often
 def _torch_library():
     """torch's CPU library (which contains NNPACK), or None where it cannot be opened."""
     if not sys.platform.startswith("linux"):
