@@ -51,7 +51,7 @@ CALIBRATION_SIZES = (128, 256, 512)
 CALIBRATION_SIZE = 256  # what the calibration of a run of unknown size measures
 REPEAT = 3  # timed evaluations per candidate, after one warm-up each
 CACHE_FILE = "calibration.json"
-CACHE_VERSION = 3  # 2: the convolutions are a third choice (names precision+gram+conv); 3: Winograd with filters transformed once
+CACHE_VERSION = 4  # 2: the convolutions are a third choice (names precision+gram+conv); 3: Winograd with filters transformed once; 4: the command keeps freed memory in the heap (page faults were part of every time)
 ENV = "NST_TEACH_CALIBRATE"
 MODES = ("auto", "off", "force")
 

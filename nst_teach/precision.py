@@ -104,13 +104,19 @@ def gram_fast(F):
     return _GramFast.apply(Ft)
 
 
-def keep_freed_memory():
+def keep_freed_memory(heap_only=True):
     """Ask glibc's malloc to keep freed memory for reuse instead of returning it to the system.
 
-    Each evaluation allocates and frees the same large feature maps (44 MB for relu1_1 at 512 px);
-    by default glibc unmaps them and the next evaluation pays page faults to map them again.
-    Raising the mmap and trim thresholds made a 512 px bf16 evaluation about 10% faster here.
+    Each evaluation allocates and frees the same large feature maps (44.7 MB for relu1_1 at
+    512×341 px, 179 MB at 1024 px). glibc serves a request above its mmap threshold with a fresh
+    mapping and unmaps it on free, so the next evaluation pays a page fault per 4 KB page, and the
+    kernel's zeroing of it, to map the same memory again. The threshold cannot be raised above
+    32 MB, so we also turn mmap off for allocations (M_MMAP_MAX = 0): every block then comes from the
+    heap, where freed blocks are reused, and up to 1 GB of free heap is kept (M_TRIM_THRESHOLD).
+    Measured on a 2-core AMD EPYC (AVX2, Winograd): 0.6–0.9 million page faults per 1024 px loss
+    evaluation before, none after; 1024 px loss 4.5–5.9 s → 3.6–4.0 s (benchmarks/bench_evaluation.py).
     It changes the whole process's allocator, so only the command line and the benchmarks call it.
+    heap_only=False leaves mmap on (the setting before, for benchmarks/bench_allocator.py's comparison).
     Returns True if it was applied (Linux with glibc), else False and nothing changes.
     """
     if not sys.platform.startswith("linux"):
@@ -119,6 +125,7 @@ def keep_freed_memory():
         libc = ctypes.CDLL("libc.so.6")
     except OSError:
         return False
-    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameter numbers
+    M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_MMAP_MAX = -1, -3, -4  # glibc's mallopt parameter numbers
     # 32 MB is glibc's largest allowed mmap threshold on 64-bit; keep up to 1 GB of free heap.
-    return bool(libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)) and bool(libc.mallopt(M_TRIM_THRESHOLD, 1 << 30))
+    settings = [(M_MMAP_THRESHOLD, 32 << 20), (M_TRIM_THRESHOLD, 1 << 30)] + [(M_MMAP_MAX, 0)] * heap_only
+    return all([bool(libc.mallopt(parameter, value)) for parameter, value in settings])

@@ -1,5 +1,8 @@
 """Tests for `nst_teach.precision`: bf16 where it is fast, channels-last, and losses kept in fp32."""
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -46,3 +49,27 @@ def test_bf16_runs_the_network_in_bf16_but_the_losses_in_fp32(vgg, cat, coffee):
     # bf16 keeps 8 mantissa bits (~0.4% per value); summed in fp32 the losses stay within 1%.
     for key in ("content", "style", "total"):
         assert parts[key] == pytest.approx(reference[key], rel=1e-2), key
+
+
+_REUSE = """
+import resource, sys, torch
+from nst_teach.precision import keep_freed_memory
+applied = keep_freed_memory(heap_only=sys.argv[1] == "heap")
+torch.ones(64 << 18)  # 64 MB, written (so its pages are mapped), then freed
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+torch.ones(64 << 18)  # the same size again
+print(applied, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc settings")
+def test_keep_freed_memory_reuses_large_blocks_without_page_faults():
+    """A 64 MB block is above glibc's largest mmap threshold: with mmap on, the second allocation maps
+    fresh pages (16 384 faults of 4 KB, fewer with huge pages); served from the heap, it reuses the first's."""
+    def faults(mode):
+        out = subprocess.run([sys.executable, "-c", _REUSE, mode], capture_output=True, text=True, check=True).stdout.split()
+        assert out[0] == "True"
+        return int(out[1])
+
+    assert faults("mmap") > 1000  # the setting before: a fresh mapping each time
+    assert faults("heap") < 100
