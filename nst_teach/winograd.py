@@ -207,8 +207,10 @@ class _WinogradMode(TorchFunctionMode):
         if func is F.conv2d or func is torch.conv2d:
             x, W, b, stride, padding, dilation, groups = _conv_arguments(*args, **kwargs)
             if _is_vgg_convolution(x, W, b, stride, padding, dilation, groups):
-                if W.shape[1] < MIN_INPUT_CHANNELS:  # the first layer
-                    return func(*args, **kwargs)
+                if W.shape[1] < MIN_INPUT_CHANNELS:  # the first layer: oneDNN's direct convolution, on rows
+                    # (a channels-last W would make oneDNN answer in channels-last, copied back to rows
+                    # for the next layer, and the gradient the other way: 3% of a 512 px evaluation)
+                    return func(x, W.contiguous(), b, stride, padding, dilation, groups)
                 filter_ = self.filters.get(id(W))
                 if filter_ is None or filter_.version != W._version:  # new, or changed in place
                     filter_ = self.filters[id(W)] = _Filter(self.nnpack, W, b)

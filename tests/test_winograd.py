@@ -65,6 +65,18 @@ def test_only_vggs_convolutions_are_routed():
     assert learnable.grad is not None
 
 
+def test_the_first_layer_answers_in_rows_like_the_others():
+    """conv1_1 stays direct; with a channels-last filter (as `style_transfer` keeps the model) oneDNN
+    would answer in channels-last, and every evaluation would copy its 44 MB map back to rows."""
+    x = torch.rand(1, 3, 16, 16)
+    W = torch.randn(64, 3, 3, 3).contiguous(memory_format=torch.channels_last)
+    with winograd_convolutions() as mode:
+        y = F.conv2d(x, W, padding=1)
+        assert mode.filters == {}  # not routed
+    assert y.is_contiguous()
+    torch.testing.assert_close(y, F.conv2d(x, W.contiguous(), padding=1))
+
+
 def test_one_filter_transform_serves_every_image_size():
     # U = G W Gᵀ is computed once per filter and reused: it must not depend on the image's size
     g = torch.Generator().manual_seed(2)
