@@ -104,7 +104,7 @@ paths = {
     "gradient descent η=0.09": gd_paths["η = 0.09"],
     "momentum": toy.descend(lambda x, g, v: momentum_step(x, g, v, lr=0.01, momentum=0.9), TOY_STEPS, state=zeros),
     "Adam": toy.descend(lambda x, g, state: adam_step(x, g, state, lr=0.05), TOY_STEPS, state=AdamState.zeros_like(zeros)),
-    "L-BFGS": toy.lbfgs_path(TOY_STEPS),  # torch's L-BFGS, strong-Wolfe line search: style_transfer's default
+    "L-BFGS": toy.lbfgs_path(TOY_STEPS),  # L-BFGS (optim.lbfgs), strong-Wolfe line search: style_transfer's default
 }
 for label, path in paths.items():
     print(f"{label:24s} f = {f(path[-1]).item():.2e} after {len(path) - 1} steps")
@@ -160,7 +160,7 @@ viz.image_grid([r.image for r in results.values()], list(results), ncols=4, titl
 # %% [markdown]
 # L-BFGS's steps cost a bit more (its line search sometimes evaluates the loss more than once) but
 # it gets much further per step — which is why Gatys et al. use L-BFGS, and `nst_teach.style_transfer`
-# by default (`optimizer="lbfgs"`: torch's L-BFGS with a strong-Wolfe line search, measuring the loss
+# by default (`optimizer="lbfgs"`: L-BFGS with a strong-Wolfe line search, measuring the loss
 # of the clipped image $\mathrm{clip}(x, 0, 1)$). `optimizer="lbfgsb"` is scipy's L-BFGS-B, which
 # bounds every pixel to $[0, 1]$ instead; `nst_teach.reconstruct` uses it for lessons 4 and 5.
 #

@@ -1,6 +1,6 @@
 """Step 7: the loops that move the pixels for `style_transfer`, each keeping the picture valid.
 
-Gradient descent, momentum and Adam take a step and project, x ← clip(x, 0, 1). L-BFGS (torch's,
+Gradient descent, momentum and Adam take a step and project, x ← clip(x, 0, 1). L-BFGS (`optim.lbfgs`,
 strong-Wolfe) minimises L(clip(x)) plus a small pull back into the box, on the pixels or on a
 Laplacian pyramid of the image (`nst_teach.pyramid`); L-BFGS-B (scipy) bounds every pixel. A `_Run`
 keeps the history, the last finite image and the callback for all of them.
@@ -74,9 +74,9 @@ def _optimise_by_steps(loss_fn, x0, config, run):
 
 
 def _optimise_lbfgs(loss_fn, x0, config, run):
-    """L-BFGS (torch) or L-BFGS-B (scipy): the images it reports and returns are always in [0, 1].
+    """L-BFGS (`optim.lbfgs`) or L-BFGS-B (scipy): the images it reports and returns are always in [0, 1].
 
-    torch's L-BFGS has no bounds, so it minimises f(x) = L(clip(x, 0, 1)) + (μ/2) Σ (x − clip(x))²:
+    L-BFGS has no bounds, so it minimises f(x) = L(clip(x, 0, 1)) + (μ/2) Σ (x − clip(x))²:
     the loss of the picture the user gets, plus a pull back towards the box for pixels that left it.
     Without the pull, a pixel outside [0, 1] has zero gradient and could never come back. f has the
     same minimisers as L on the box for any μ > 0 (outside the box L(clip(x)) no longer changes and

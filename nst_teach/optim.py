@@ -10,7 +10,7 @@ Style transfer does not train the network: it trains the *image*. Each step comp
 
 The ``*_step`` functions are pure: they return new tensors and never modify their inputs. The
 classes wrap them as ``torch.optim.Optimizer``s for `nst_teach.transfer`; tests check each against
-``torch.optim`` to 1e-5 over 20 steps. Style transfer's fast default is `lbfgs` (L-BFGS with a
+``torch.optim`` to 1e-5 over 20 steps. Style transfer's fast default is `lbfgs` (L-BFGS written out, with torch's
 strong-Wolfe line search); `lbfgsb` (scipy's L-BFGS-B, with the pixels bounded to [0, 1]) is kept
 for comparison.
 """
@@ -175,12 +175,18 @@ HISTORY_SIZE = 20
 
 
 def lbfgs(f_and_grad, x0, steps, on_iteration, history_size=HISTORY_SIZE, first_step=0.01):
-    """Minimise f with L-BFGS and a strong-Wolfe line search (``torch.optim.LBFGS``), ``steps`` iterations.
+    """Minimise f with L-BFGS and a strong-Wolfe line search, ``steps`` iterations.
 
-    L-BFGS builds a picture of the curvature from the last ``history_size`` steps and gradient
-    changes and takes Newton-like steps; the line search picks each step length so that f drops
-    enough and the slope flattens (the strong Wolfe conditions), so there is no learning rate.
-    Everything stays in torch, on x0's device: no copies to numpy between iterations.
+    L-BFGS builds a picture of the curvature from the last ``history_size`` steps s_k = x_k+1 − x_k
+    and gradient changes y_k = ∇f(x_k+1) − ∇f(x_k), and takes Newton-like steps d = −H ∇f, where the
+    product with the inverse-Hessian estimate H is the "two-loop recursion" below (Nocedal & Wright,
+    *Numerical Optimization*, Algorithm 7.4), starting from H₀ = γI, γ = sᵀy / yᵀy of the latest pair.
+    The line search picks each step length so that f drops enough and the slope flattens (the strong
+    Wolfe conditions), so there is no learning rate. Everything stays in torch, on x0's device.
+
+    The iterates are exactly `torch.optim.LBFGS`'s (tested), written out so that each iteration can
+    be reported and each evaluation is made once; the line search is torch's own. (Creating a
+    torch.optim optimizer also imports torch's compiler, 2.3 s of a 3-minute command.)
 
     first_step: how far the first trial step moves a pixel, on average. torch starts along −∇f with
     length 1/Σ|∇f|, which moves a pixel by 1/n on average (n values: 5e-7 at 1024 px), a change a
@@ -195,37 +201,57 @@ def lbfgs(f_and_grad, x0, steps, on_iteration, history_size=HISTORY_SIZE, first_
     Returns the final iterate. (Bounds are the caller's business: `style_transfer` evaluates f at
     clip(x, 0, 1), so what the optimiser measures is always the picture the user gets.)
     """
+    from torch.optim.lbfgs import _strong_wolfe  # torch's line search (Nocedal & Wright, Algorithms 3.5–3.6)
+
     # s a power of two, so that z = x / s and x = z · s are exact: x₀ is evaluated as it is.
-    s = 1.0 if first_step is None else 2.0 ** round(math.log2(first_step * x0.numel()))
+    scale = 1.0 if first_step is None else 2.0 ** round(math.log2(first_step * x0.numel()))
     c = []  # the scale of f, set at the first evaluation
-    z = (x0.detach() / s).requires_grad_(True)
-    # One iteration per step() call, so that we can report each one; max_eval bounds the line search
-    # (torch gives it max_eval − 1 evaluations), 25 as in torch's own default.
-    optimizer = torch.optim.LBFGS([z], lr=1.0, max_iter=1, max_eval=26, history_size=history_size, tolerance_grad=0.0,
-                                  tolerance_change=0.0, line_search_fn="strong_wolfe")
-    recent = []  # the last few evaluations (z, f, ∇_z f)
 
-    def closure():
-        # Each step() starts by evaluating f at the current iterate, which the previous line search
-        # has usually just evaluated: reuse that instead of paying for a second forward+backward.
-        for seen, f, grad in recent:
-            if torch.equal(seen, z):
-                z.grad = grad.clone()
-                return f
-        f, grad = f_and_grad(z.detach() * s)
+    def f_and_grad_z(z):  # f̃(z) = f(s z) / c and ∂f̃/∂z = (s / c) ∂f/∂x, on flat vectors
+        f, grad = f_and_grad(z.view_as(x0) * scale)
         if not c:
-            c.append(1.0 if first_step is None else max(s * grad.abs().mean().item(), 1e-30))
-        f, grad = f / c[0], grad.detach() * (s / c[0])  # f̃ = f / c, ∂f̃/∂z = (s / c) ∂f/∂x
-        recent.append((z.detach().clone(), f, grad))
-        del recent[:-3]
-        z.grad = grad.clone()
-        return f
+            c.append(1.0 if first_step is None else max(scale * grad.abs().mean().item(), 1e-30))
+        return f / c[0], grad.detach().reshape(-1) * (scale / c[0])
 
-    for _ in range(steps):
-        optimizer.step(closure)
-        if on_iteration(z.detach() * s):
+    z = x0.detach().reshape(-1) / scale
+    f, g = f_and_grad_z(z)
+    S, Y, rho = [], [], []  # the last history_size steps s_k, gradient changes y_k, and 1 / y_kᵀs_k
+    gamma, d, t = 1.0, None, None
+    for k in range(steps):
+        if k > 0:  # remember the last step, if it curved upwards (yᵀs > 0 keeps H positive definite)
+            y, s = g.sub(g_previous), d.mul(t)
+            ys = y.dot(s)
+            if ys > 1e-10:
+                if len(S) == history_size:
+                    S.pop(0), Y.pop(0), rho.pop(0)
+                S.append(s), Y.append(y), rho.append(1.0 / ys)
+                gamma = ys / y.dot(y)
+        d = _two_loop(g, S, Y, rho, gamma)  # −H ∇f
+        g_previous = g
+        # the first trial step: 1/Σ|∇f̃| along −∇f̃ (see first_step above); later ones the full step 1
+        t = min(1.0, 1.0 / g.abs().sum()) if k == 0 else 1.0
+        gtd = g.dot(d)  # the slope along d: negative for a descent direction
+        if gtd < 0:  # (≥ 0 only when rounding has the last word: then the iterate stays)
+            f, g, t, _ = _strong_wolfe(lambda z, t, d: f_and_grad_z(z.add(d, alpha=t)), z, t, d, f, g, gtd, max_ls=25)
+            z = z.add(d, alpha=t)
+        if on_iteration(z.view_as(x0) * scale):
             break
-    return z.detach() * s
+    return z.view_as(x0) * scale
+
+
+def _two_loop(g, S, Y, rho, gamma):
+    """d = −H g by the two-loop recursion: H is the L-BFGS inverse-Hessian estimate built from the
+    pairs (s_i, y_i), oldest first, and H₀ = γI. Without pairs, d = −g (gradient descent)."""
+    # (in place, and in torch's order of operations, so that the rounding is torch's too)
+    q, alpha = g.neg(), [None] * len(S)
+    for i in reversed(range(len(S))):  # newest to oldest
+        alpha[i] = S[i].dot(q) * rho[i]
+        q.add_(Y[i], alpha=-alpha[i])  # q ← q − α_i y_i
+    r = torch.mul(q, gamma)
+    for i in range(len(S)):  # oldest to newest
+        beta = Y[i].dot(r) * rho[i]
+        r.add_(S[i], alpha=alpha[i] - beta)  # r ← r + (α_i − β) s_i
+    return r
 
 
 OPTIMIZERS = {"lbfgs": lbfgs, "lbfgsb": lbfgsb, "adam": Adam, "momentum": Momentum, "gd": GradientDescent}

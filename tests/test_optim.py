@@ -1,6 +1,9 @@
 """Tests for `nst_teach.optim`: each hand-written optimiser against torch.optim on the same problem,
 purity of the step functions, and the bounded L-BFGS-B wrapper."""
 
+import subprocess
+import sys
+
 import pytest
 import torch
 
@@ -209,12 +212,12 @@ def test_lbfgsb_respects_the_step_budget():
     assert 1 <= len(calls) <= 4
 
 
-# ----------------------------------------------------------------------------- L-BFGS (torch, strong Wolfe)
+# ----------------------------------------------------------------------------- L-BFGS (ours, torch's strong-Wolfe line search)
 
 
 def test_lbfgs_one_iteration_at_a_time_is_torchs_lbfgs_without_extra_evaluations():
-    """`lbfgs` reports every iteration by calling torch's LBFGS once per iteration; reusing the line
-    search's last evaluation must give exactly torch's own multi-iteration run, evaluation for evaluation."""
+    """`lbfgs` is L-BFGS written out, one iteration at a time so that each can be reported: it must
+    give exactly torch's own multi-iteration run, evaluation for evaluation."""
     x0 = torch.tensor([[-1.2, 1.0, 0.3, -0.5]], dtype=torch.float64)
     evaluations = []
 
@@ -266,3 +269,12 @@ def test_lbfgs_stops_when_the_callback_says_so_and_respects_the_budget():
     calls.clear()
     lbfgs(rosenbrock_f_and_grad, torch.full((1, 1, 2, 2), 0.2), steps=4, on_iteration=lambda z: calls.append(z) and False)
     assert len(calls) == 4
+
+
+def test_lbfgs_does_not_load_torchs_compiler():
+    """Creating a torch.optim optimizer imports torch._dynamo (2.3 s, once per process): the command
+    pays it in its 3-minute budget. `lbfgs` needs none of it."""
+    code = ("import sys, torch\nfrom nst_teach.optim import lbfgs\n"
+            "lbfgs(lambda x: (float((x ** 2).sum()), 2 * x), torch.ones(1, 4), steps=3, on_iteration=lambda z: False)\n"
+            "print('torch._dynamo' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
