@@ -61,3 +61,10 @@ def test_bench_convolutions_times_each_layer_three_ways():
     rows = load("bench_convolutions").measure(64, 1)
     assert [shape[1] for _, shape, _, _ in rows] == [3, 64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512]
     assert all(set(t) == {"direct", "torch WT", "ours"} and min(t.values()) > 0 for *_, t in rows)
+
+
+def test_bench_allocator_compares_the_three_settings(capsys):
+    results = load("bench_allocator").main(["--sizes", "64", "--rounds", "1", "--repeat", "1"])
+    assert set(results) == {(64, setting) for setting in ("default", "mmap on", "heap only")}
+    assert all(r["loss"] and r["bare"] and len(r["faults"]) == 1 for r in results.values())
+    assert "heap only" in capsys.readouterr().out
