@@ -51,7 +51,7 @@ LESSON_TIMEOUT = 180  # seconds for "Run All" of one lesson at toy size (they ta
 # The exercise folder, relative to JupyterLab's root: the repository's exercises/, which check() in
 # a kernel running in lessons/ finds as "../exercises" (nst_teach.grading.folder).
 EXERCISES = Path("exercises")
-WHERE_CELL = 'import os, shutil\n\nprint(os.getcwd(), shutil.which("nst-teach"), os.environ.get("OMP_WAIT_POLICY"), sep="\\n")'
+WHERE_CELL = 'import os, shutil\n\nprint(os.getcwd(), shutil.which("nst-teach"), os.environ.get("OMP_WAIT_POLICY"), os.environ.get("MALLOC_MMAP_MAX_"), sep="\\n")'
 CHECK_CELL = 'from nst_teach.grading import check\n\ncheck("ex03")'
 
 GRAM_DIVIDED_BY_M = '''import numpy as np
@@ -278,7 +278,8 @@ def test_gram_lesson_runs_and_check_names_the_mistake(page, lab):
     panel = run_lesson(page, lab, "03_gram_covariance_correlation.ipynb")
     where = panel.locator(".jp-CodeCell").nth(-2).locator(".jp-OutputArea-output").first.text_content()
     assert where.split() == [str(lab.root / "lessons"), str(Path(sys.executable).parent / "nst-teach"),  # kernel: cwd, PATH,
-                             os.environ.get("OMP_WAIT_POLICY", "PASSIVE")]  # OpenMP's waiting as the command's (tools/lab.py)
+                             os.environ.get("OMP_WAIT_POLICY", "PASSIVE"),  # OpenMP's waiting as the command's (tools/lab.py)
+                             os.environ.get("MALLOC_MMAP_MAX_", "0")]  # and glibc's heap-only allocations
     verdict = panel.locator(".jp-CodeCell").last.locator(".jp-OutputArea-output").first
     verdict.scroll_into_view_if_needed()
     assert re.search(r"ex03: \d+/\d+ — fail", verdict.text_content())
