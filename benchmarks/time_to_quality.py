@@ -258,7 +258,8 @@ def _schedule(text):
 
 # The variants of (b) that --variants can name: style_transfer options on top of the defaults.
 VARIANTS = {
-    "pixels": dict(parametrisation="pixels", init="content", history_size=20),  # issue 6's default: the pixels, from the photo
+    "pixels": dict(parametrisation="pixels", init="content", history_size=20, line_search="strong_wolfe"),  # issue 6's default
+    "strong-wolfe": dict(line_search="strong_wolfe"),  # the default until the sixth session of issue 13
     "pixels-recoloured": dict(parametrisation="pixels", init="recoloured"),
     "pyramid-photo": dict(parametrisation="pyramid", init="content"),
     "pyramid-w1": dict(parametrisation="pyramid", pyramid_weight=1.0),

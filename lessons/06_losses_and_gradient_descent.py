@@ -104,7 +104,7 @@ paths = {
     "gradient descent η=0.09": gd_paths["η = 0.09"],
     "momentum": toy.descend(lambda x, g, v: momentum_step(x, g, v, lr=0.01, momentum=0.9), TOY_STEPS, state=zeros),
     "Adam": toy.descend(lambda x, g, state: adam_step(x, g, state, lr=0.05), TOY_STEPS, state=AdamState.zeros_like(zeros)),
-    "L-BFGS": toy.lbfgs_path(TOY_STEPS),  # L-BFGS (optim.lbfgs), strong-Wolfe line search: style_transfer's default
+    "L-BFGS": toy.lbfgs_path(TOY_STEPS),  # L-BFGS (optim.lbfgs) with torch's strong-Wolfe line search
 }
 for label, path in paths.items():
     print(f"{label:24s} f = {f(path[-1]).item():.2e} after {len(path) - 1} steps")
@@ -160,15 +160,21 @@ viz.image_grid([r.image for r in results.values()], list(results), ncols=4, titl
 # %% [markdown]
 # L-BFGS's steps cost a bit more (its line search sometimes evaluates the loss more than once) but
 # it gets much further per step — which is why Gatys et al. use L-BFGS, and `nst_teach.style_transfer`
-# by default (`optimizer="lbfgs"`: L-BFGS with a strong-Wolfe line search, measuring the loss
-# of the clipped image $\mathrm{clip}(x, 0, 1)$). `optimizer="lbfgsb"` is scipy's L-BFGS-B, which
-# bounds every pixel to $[0, 1]$ instead; `nst_teach.reconstruct` uses it for lessons 4 and 5.
+# by default (`optimizer="lbfgs"`, measuring the loss of the clipped image $\mathrm{clip}(x, 0, 1)$).
+# The *line search* decides how far along L-BFGS's direction $d$ to go. The toy above uses torch's
+# strong-Wolfe search: the loss must drop enough, $f(x + t d) \le f(x) + c_1 t\, \nabla f^\top d$ (the
+# Armijo condition), *and* the slope along $d$ must flatten, or the step is lengthened. In style
+# transfer L-BFGS's full step $t = 1$ nearly always lowers the loss enough, and lengthening it costs
+# extra evaluations (forward + backward passes of VGG-19), so `style_transfer` checks the Armijo
+# condition alone and shortens the step only when it fails (`line_search="armijo"`; `"strong_wolfe"`
+# is torch's). `optimizer="lbfgsb"` is scipy's L-BFGS-B, which bounds every pixel to $[0, 1]$
+# instead; `nst_teach.reconstruct` uses it for lessons 4 and 5.
 #
 # **"1000 epochs"?** Lecture 003 shows "1000 epochs of training". In style transfer there is no
 # dataset to go through: an "epoch" there is one *optimiser iteration on the one image* — one step
 # of the loop above, one update of all the pixels. The lecture ran 1000 Adam-style iterations; this
 # course uses far fewer because L-BFGS goes further per iteration (the plot above): 40–60 in the
-# lessons at 128–192 px, 400 by default in `nst-teach transfer` (`nt.TransferConfig().steps`).
+# lessons at 128–192 px, 160 by default in `nst-teach transfer` (`nt.TransferConfig().steps`).
 
 # %% [markdown]
 # ## What you should remember

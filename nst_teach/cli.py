@@ -78,7 +78,10 @@ def _add_transfer(sub):
                    help=f"optimiser iterations: one number per scale, or one for the coarsest scale, halved at each "
                         f"finer one (default {d.steps})")
     p.add_argument("--optimizer", default=d.optimizer, choices=CHOICES["optimizer"],
-                   help="default lbfgs (strong-Wolfe L-BFGS); lbfgsb: scipy's bounded L-BFGS-B")
+                   help="default lbfgs (L-BFGS); lbfgsb: scipy's bounded L-BFGS-B")
+    p.add_argument("--line-search", default=d.line_search, choices=CHOICES["line_search"],
+                   help=f"how lbfgs picks each step's length (default {d.line_search}: the full step whenever the loss "
+                        "drops enough; strong_wolfe: torch's, which also asks the slope to flatten)")
     p.add_argument("--precision", default=d.precision, choices=CHOICES["precision"],
                    help="the network's arithmetic: auto (default) uses the faster of bf16 and fp32, measured once on this "
                         "machine and cached; losses stay fp32")

@@ -12,7 +12,7 @@ import torch
 
 from .errors import NSTError
 from .images import check_size
-from .optim import OPTIMIZERS
+from .optim import LINE_SEARCHES, OPTIMIZERS
 from .precision import CONVS, GRAMS, PRECISIONS
 from .vgg import POOLS, canonical_layer_name
 
@@ -42,7 +42,7 @@ ONE_SCALE_UP_TO = 512
 COARSEST_AUTO = 256
 # The options that take one of a few names, and those names: validate() and the CLI's choices read this.
 CHOICES = {"optimizer": tuple(OPTIMIZERS), "weighting": WEIGHTINGS, "init": INITS, "precision": PRECISIONS, "gram": GRAMS, "conv": CONVS,
-           "pool": POOLS, "parametrisation": PARAMETRISATIONS}
+           "pool": POOLS, "parametrisation": PARAMETRISATIONS, "line_search": LINE_SEARCHES}
 
 
 def auto_scales(longest):
@@ -64,7 +64,7 @@ class TransferConfig:
     steps: int | tuple = 160  # iterations: one number per scale, or one for the coarsest scale, halved at each finer one
     # (a finer stage costs 4× per step and only adds detail). At 512 px the default path comes within 5% of the
     # classic 1000-iteration loss after ≈ 160 evaluations (benchmarks/time_to_quality.py; the old default needed ≈ 340)
-    optimizer: str = "lbfgs"  # lbfgs (strong-Wolfe L-BFGS) | lbfgsb (scipy) | adam | momentum | gd
+    optimizer: str = "lbfgs"  # lbfgs (L-BFGS, optim.lbfgs) | lbfgsb (scipy) | adam | momentum | gd
     lr: float | None = None  # None: DEFAULT_LR[optimizer], or FIRST_STEP / mean|∇L(x₀)| for gd, momentum
     content_weight: float = 1.0  # α
     style_weight: float = 0.1  # β: chosen by a sweep over 4 pairs × 3 sizes (DEVELOPERS.md, "The default β")
@@ -79,6 +79,8 @@ class TransferConfig:
     pyramid_weight: float = 0.7  # level k of the pyramid scaled by this^k (1.4 and 0.5 needed more evaluations)
     pyramid_coarsest: int = 16  # the pyramid halves the image while its shorter side stays ≥ this (px)
     history_size: int = 50  # L-BFGS's memory: the last 50 steps and gradient changes (20: more evaluations, 100: the same)
+    line_search: str = "armijo"  # armijo (accept the full step when the loss drops enough) | strong_wolfe (torch's:
+    # also asks the slope to flatten, which costs extra evaluations; 156 against 153 to 1.05× at 512 px, DEVELOPERS.md)
     seed: int = 0
     device: str | None = None  # None: the given model's device, else cuda if available, else cpu
     precision: str = "auto"  # auto (the fastest, measured on this machine) | fp32 | bf16: see nst_teach.calibration

@@ -1,7 +1,7 @@
 """Step 7: the loops that move the pixels for `style_transfer`, each keeping the picture valid.
 
-Gradient descent, momentum and Adam take a step and project, x ← clip(x, 0, 1). L-BFGS (`optim.lbfgs`,
-strong-Wolfe) minimises L(clip(x)) plus a small pull back into the box, on the pixels or on a
+Gradient descent, momentum and Adam take a step and project, x ← clip(x, 0, 1). L-BFGS (`optim.lbfgs`, by
+default with an Armijo line search) minimises L(clip(x)) plus a small pull back into the box, on the pixels or on a
 Laplacian pyramid of the image (`nst_teach.pyramid`); L-BFGS-B (scipy) bounds every pixel. A `_Run`
 keeps the history, the last finite image and the callback for all of them.
 """
@@ -110,7 +110,7 @@ def _optimise_lbfgs(loss_fn, x0, config, run):
         return False
 
     if config.optimizer == "lbfgs":
-        options = dict(history_size=config.history_size)
+        options = dict(history_size=config.history_size, line_search=config.line_search)
         if config.parametrisation == "pyramid":
             return _lbfgs_on_pyramid(f_and_grad, on_iteration, x0, config, options)
         return OPTIMIZERS["lbfgs"](f_and_grad, x0, config.steps, on_iteration, **options).clamp(0.0, 1.0)

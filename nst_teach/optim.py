@@ -11,7 +11,7 @@ Style transfer does not train the network: it trains the *image*. Each step comp
 The ``*_step`` functions are pure: they return new tensors and never modify their inputs. The
 classes wrap them as ``torch.optim.Optimizer``s for `nst_teach.transfer`; tests check each against
 ``torch.optim`` to 1e-5 over 20 steps. Style transfer's fast default is `lbfgs` (L-BFGS written out, with torch's
-strong-Wolfe line search); `lbfgsb` (scipy's L-BFGS-B, with the pixels bounded to [0, 1]) is kept
+strong-Wolfe line search or a plain Armijo one, `style_transfer`'s); `lbfgsb` (scipy's L-BFGS-B, with the pixels bounded to [0, 1]) is kept
 for comparison.
 """
 
@@ -174,19 +174,27 @@ def lbfgsb(f_and_grad, x0, steps, on_iteration, history_size=20):
 HISTORY_SIZE = 20
 
 
-def lbfgs(f_and_grad, x0, steps, on_iteration, history_size=HISTORY_SIZE, first_step=0.01):
-    """Minimise f with L-BFGS and a strong-Wolfe line search, ``steps`` iterations.
+def lbfgs(f_and_grad, x0, steps, on_iteration, history_size=HISTORY_SIZE, first_step=0.01, line_search="strong_wolfe"):
+    """Minimise f with L-BFGS and a line search, ``steps`` iterations.
 
     L-BFGS builds a picture of the curvature from the last ``history_size`` steps s_k = x_k+1 − x_k
     and gradient changes y_k = ∇f(x_k+1) − ∇f(x_k), and takes Newton-like steps d = −H ∇f, where the
     product with the inverse-Hessian estimate H is the "two-loop recursion" below (Nocedal & Wright,
     *Numerical Optimization*, Algorithm 7.4), starting from H₀ = γI, γ = sᵀy / yᵀy of the latest pair.
-    The line search picks each step length so that f drops enough and the slope flattens (the strong
-    Wolfe conditions), so there is no learning rate. Everything stays in torch, on x0's device.
+    The line search picks each step length t along d, so there is no learning rate:
 
-    The iterates are exactly `torch.optim.LBFGS`'s (tested), written out so that each iteration can
-    be reported and each evaluation is made once; the line search is torch's own. (Creating a
-    torch.optim optimizer also imports torch's compiler, 2.3 s of a 3-minute command.)
+      "strong_wolfe" (torch's): f drops enough, f(x + t d) ≤ f(x) + c₁ t ∇fᵀd, *and* the slope
+          flattens, |∇f(x + t d)ᵀd| ≤ c₂ |∇fᵀd| (c₁ = 1e-4, c₂ = 0.9); a step that is too short by
+          the second rule is lengthened, at the price of more evaluations.
+      "armijo": only the first rule (sufficient decrease), backtracking from t = 1 (`_armijo`). A
+          full L-BFGS step is accepted as soon as f drops enough: one evaluation per iteration
+          whenever it does. A pair with yᵀs ≤ 0 (which the curvature rule would have excluded) is
+          left out of the history below, as torch does.
+
+    Everything stays in torch, on x0's device. With "strong_wolfe" the iterates are exactly
+    `torch.optim.LBFGS`'s (tested), written out so that each iteration can be reported and each
+    evaluation is made once; the line search is torch's own. (Creating a torch.optim optimizer also
+    imports torch's compiler, 2.3 s of a 3-minute command.)
 
     first_step: how far the first trial step moves a pixel, on average. torch starts along −∇f with
     length 1/Σ|∇f|, which moves a pixel by 1/n on average (n values: 5e-7 at 1024 px), a change a
@@ -201,7 +209,11 @@ def lbfgs(f_and_grad, x0, steps, on_iteration, history_size=HISTORY_SIZE, first_
     Returns the final iterate. (Bounds are the caller's business: `style_transfer` evaluates f at
     clip(x, 0, 1), so what the optimiser measures is always the picture the user gets.)
     """
+    if line_search not in LINE_SEARCHES:
+        raise ValueError(f"unknown line search {line_search!r}: use {' or '.join(LINE_SEARCHES)}")
     from torch.optim.lbfgs import _strong_wolfe  # torch's line search (Nocedal & Wright, Algorithms 3.5–3.6)
+
+    search = _strong_wolfe if line_search == "strong_wolfe" else _armijo
 
     # s a power of two, so that z = x / s and x = z · s are exact: x₀ is evaluated as it is.
     scale = 1.0 if first_step is None else 2.0 ** round(math.log2(first_step * x0.numel()))
@@ -232,11 +244,32 @@ def lbfgs(f_and_grad, x0, steps, on_iteration, history_size=HISTORY_SIZE, first_
         t = min(1.0, 1.0 / g.abs().sum()) if k == 0 else 1.0
         gtd = g.dot(d)  # the slope along d: negative for a descent direction
         if gtd < 0:  # (≥ 0 only when rounding has the last word: then the iterate stays)
-            f, g, t, _ = _strong_wolfe(lambda z, t, d: f_and_grad_z(z.add(d, alpha=t)), z, t, d, f, g, gtd, max_ls=25)
+            f, g, t, _ = search(lambda z, t, d: f_and_grad_z(z.add(d, alpha=t)), z, t, d, f, g, gtd, max_ls=25)
             z = z.add(d, alpha=t)
         if on_iteration(z.view_as(x0) * scale):
             break
     return z.view_as(x0) * scale
+
+
+def _armijo(obj_func, z, t, d, f, g, gtd, c1=1e-4, max_ls=25):
+    """Backtracking line search: the first t = t, t/2 … (below) with f(z + t d) ≤ f + c₁ t gtd.
+
+    gtd = ∇fᵀd < 0 is the slope along d at t = 0. After a rejected trial f_t, the next t is the
+    minimum of the parabola through f, gtd and f_t, kept within [0.1 t, 0.5 t] so that it neither
+    stalls nor jumps (Nocedal & Wright, §3.5). Same signature and answer as torch's `_strong_wolfe`:
+    (f, ∇f at the accepted point, t, evaluations). After ``max_ls`` rejections it returns the last
+    trial, which may not have lowered f (as torch's does).
+    """
+    for evaluations in range(1, max_ls + 1):
+        f_t, g_t = obj_func(z, t, d)
+        if f_t <= f + c1 * t * gtd or evaluations == max_ls:
+            break
+        parabola_minimum = -gtd * t * t / (2 * (f_t - f - gtd * t))  # f_t > f + t·gtd here, so > 0
+        t = min(max(float(parabola_minimum), 0.1 * t), 0.5 * t)
+    return f_t, g_t, t, evaluations
+
+
+LINE_SEARCHES = ("strong_wolfe", "armijo")
 
 
 def _two_loop(g, S, Y, rho, gamma):

@@ -46,8 +46,8 @@ def lbfgs_path(steps, start=START, f=bowl, optimizer=lbfgs, tol=1e-6):
     At most ``steps`` iterations; the path ends early once an iteration moves x by less than
     ``tol`` (on this bowl, after a handful), so its length counts the steps that visibly did something.
 
-    optimizer: `optim.lbfgs` (L-BFGS with torch's strong-Wolfe line search, what `style_transfer`
-    uses by default) or `optim.lbfgsb` (scipy's, with x bounded to [0, 1]², which holds the start
+    optimizer: `optim.lbfgs` (L-BFGS with torch's strong-Wolfe line search; `style_transfer` uses
+    it with the Armijo one) or `optim.lbfgsb` (scipy's, with x bounded to [0, 1]², which holds the start
     and the minimum). Neither takes a learning rate.
     """
     x0 = torch.tensor(start, dtype=torch.float64)

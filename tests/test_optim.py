@@ -15,6 +15,7 @@ from nst_teach.optim import (
     adam_step,
     gradient_descent,
     gradient_descent_step,
+    _armijo,
     lbfgs,
     lbfgsb,
     momentum_step,
@@ -278,3 +279,60 @@ def test_lbfgs_does_not_load_torchs_compiler():
             "lbfgs(lambda x: (float((x ** 2).sum()), 2 * x), torch.ones(1, 4), steps=3, on_iteration=lambda z: False)\n"
             "print('torch._dynamo' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+# ----------------------------------------------------------------------------- L-BFGS's Armijo line search
+
+
+def test_armijo_takes_the_full_step_when_the_loss_drops_enough():
+    # f(x) = x², x = 1, d = −1.5: at t = 1, x = −0.5 and f = 0.25 ≤ 1 + 1e-4 · (−3): accepted at once
+    def along(z, t, d):
+        x = z + t * d
+        return float((x**2).sum()), 2 * x
+
+    z, d = torch.tensor([1.0]), torch.tensor([-1.5])
+    f, g, t, evaluations = _armijo(along, z, 1.0, d, 1.0, 2 * z, (2 * z).dot(d))
+    assert (t, evaluations, f) == (1.0, 1, 0.25) and torch.equal(g, torch.tensor([-1.0]))
+
+
+def test_armijo_backtracks_to_the_minimum_of_the_parabola():
+    # d = −10 overshoots: f(1 − 10) = 81. The parabola through f = 1, slope gtd = −20 and 81 has its
+    # minimum at t = 20 / (2 · (81 − 1 + 20)) = 0.1, where f is exactly 0 (f is that parabola).
+    trials = []
+
+    def along(z, t, d):
+        trials.append(float(t))
+        x = z + t * d
+        return float((x**2).sum()), 2 * x
+
+    z, d = torch.tensor([1.0]), torch.tensor([-10.0])
+    f, g, t, evaluations = _armijo(along, z, 1.0, d, 1.0, 2 * z, (2 * z).dot(d))
+    assert trials == pytest.approx([1.0, 0.1]) and evaluations == 2
+    assert t == pytest.approx(0.1) and f == pytest.approx(0.0, abs=1e-12)
+
+
+def test_armijo_never_shrinks_the_step_by_more_than_ten_or_less_than_two():
+    trials = []
+
+    def cliff(z, t, d):  # f jumps far up for any step: the parabola's minimum is near 0, clamped to 0.1 t
+        trials.append(float(t))
+        return 1e9, torch.zeros(1)
+
+    _armijo(cliff, torch.zeros(1), 1.0, torch.ones(1), 0.0, -torch.ones(1), torch.tensor(-1.0), max_ls=3)
+    assert trials == pytest.approx([1.0, 0.1, 0.01])
+
+
+def test_lbfgs_with_armijo_reaches_the_valley_floor_one_evaluation_per_accepted_step():
+    x0 = torch.tensor([[-1.2, 1.0, 0.3, -0.5]], dtype=torch.float64)
+    evaluations, iterations = [], []
+
+    def counted(x):
+        evaluations.append(x.clone())
+        return rosenbrock_f_and_grad(x)
+
+    x = lbfgs(counted, x0, steps=60, on_iteration=lambda z: iterations.append(z) and False, first_step=None, line_search="armijo")
+    assert rosenbrock(x).item() < 1e-6 < rosenbrock(x0).item()
+    assert len(iterations) == 60
+    assert len(evaluations) < 1 + 60 * 1.5  # x₀, then mostly the full step (backtracking on the curved valley's walls)
+    with pytest.raises(ValueError, match="strong_wolfe or armijo"):
+        lbfgs(counted, x0, steps=1, on_iteration=lambda z: False, line_search="wolfe")

@@ -387,3 +387,16 @@ def test_by_hand_agrees_with_style_transfer_adam(content, style, vgg):
     _, losses = style_transfer_by_hand(vgg, content, style, steps=3, lr=0.02, **weights)
     result, _ = run(content, style, vgg, optimizer="adam", lr=0.02, steps=3, **weights)
     assert [h["total"] for h in result.history] == pytest.approx(losses, rel=1e-4)
+
+
+@pytest.mark.parametrize("line_search", ["armijo", "strong_wolfe"])
+def test_lbfgs_runs_with_the_configured_line_search(content, style, vgg, monkeypatch, line_search):
+    import nst_teach.optim as optim
+
+    searches = []
+    armijo = optim._armijo
+    monkeypatch.setattr(optim, "_armijo", lambda *args, **kw: searches.append(1) or armijo(*args, **kw))
+    result, images = run(content, style, vgg, steps=4, line_search=line_search)
+    assert len(images) == 4
+    assert len(searches) == (4 if line_search == "armijo" else 0)  # one Armijo search per iteration, or torch's
+    assert TransferConfig().line_search == "armijo"  # the default: fewer evaluations to the same loss at 512 px
