@@ -8,7 +8,8 @@ preprocessing): ½Σ(F−P)² at relu4_2, Σ_l w_l E_l at relu1_1 … relu5_1 wi
       started from the photo, for ``--classic-iterations`` iterations, in fp32, the pixels clamped
       to [0, 1] before each evaluation.
   (b) default: `nst_teach.style_transfer` with its defaults (precision and Gram path measured on
-      this machine, L-BFGS on a Laplacian pyramid from the recoloured photo, …), same objective.
+      this machine, L-BFGS with an Armijo line search on a Laplacian pyramid from the recoloured photo,
+      …), same objective.
   (c), (v): coarse to fine (--coarse-to-fine) and the VARIANTS named by --variants: (b) with one
       setting changed each, to show what each lever is worth.
 
@@ -259,14 +260,16 @@ def _schedule(text):
 # The variants of (b) that --variants can name: style_transfer options on top of the defaults.
 VARIANTS = {
     "pixels": dict(parametrisation="pixels", init="content", history_size=20, line_search="strong_wolfe"),  # issue 6's default
-    "strong-wolfe": dict(line_search="strong_wolfe"),  # the default until the sixth session of issue 13
     "pixels-recoloured": dict(parametrisation="pixels", init="recoloured"),
     "pyramid-photo": dict(parametrisation="pyramid", init="content"),
     "pyramid-w1": dict(parametrisation="pyramid", pyramid_weight=1.0),
-    "history-100": dict(history_size=100),
-    "coarsest-8": dict(pyramid_coarsest=8),
+    "fifth-session": dict(line_search="strong_wolfe", pyramid_coarsest=16, history_size=50),  # the default before the sixth
+    "strong-wolfe": dict(line_search="strong_wolfe"),
+    "coarsest-16": dict(pyramid_coarsest=16),
+    "coarsest-4": dict(pyramid_coarsest=4),
+    "history-50": dict(history_size=50),
+    "pyramid-w0.8": dict(pyramid_weight=0.8),
     "pyramid-w0.85": dict(pyramid_weight=0.85),
-    "coarsest-8-w0.8": dict(pyramid_coarsest=8, pyramid_weight=0.8),
 }
 
 

@@ -174,7 +174,7 @@ viz.image_grid([r.image for r in results.values()], list(results), ncols=4, titl
 # dataset to go through: an "epoch" there is one *optimiser iteration on the one image* — one step
 # of the loop above, one update of all the pixels. The lecture ran 1000 Adam-style iterations; this
 # course uses far fewer because L-BFGS goes further per iteration (the plot above): 40–60 in the
-# lessons at 128–192 px, 160 by default in `nst-teach transfer` (`nt.TransferConfig().steps`).
+# lessons at 128–192 px, 150 by default in `nst-teach transfer` (`nt.TransferConfig().steps`).
 
 # %% [markdown]
 # ## What you should remember

@@ -1,6 +1,6 @@
 """The `nst-teach` command: stylise a photo, list samples, draw feature maps, run the grader.
 
-    nst-teach transfer CONTENT STYLE -o OUT.png [--gif OUT.gif] [--size 512] [--steps 160] [--scales auto|0.5,1] …
+    nst-teach transfer CONTENT STYLE -o OUT.png [--gif OUT.gif] [--size 512] [--steps 150] [--scales auto|0.5,1] …
     nst-teach samples
     nst-teach features IMAGE --layers relu1_1,relu3_1,relu5_1 -o grid.png
     nst-teach features cat starry_night --channels-at 3,17,42 -o same_channels.png

@@ -61,9 +61,9 @@ class TransferConfig:
     size: int | None = 512  # longest side of the result, in pixels (None: the content image's own size)
     scales: tuple | str = "auto"  # coarse to fine, e.g. (0.5, 1.0): fractions of ``size``, increasing, ending at 1;
     # auto: one scale up to 512 px, above it from 256–512 px up (see auto_scales)
-    steps: int | tuple = 160  # iterations: one number per scale, or one for the coarsest scale, halved at each finer one
+    steps: int | tuple = 150  # iterations: one number per scale, or one for the coarsest scale, halved at each finer one
     # (a finer stage costs 4× per step and only adds detail). At 512 px the default path comes within 5% of the
-    # classic 1000-iteration loss after ≈ 160 evaluations (benchmarks/time_to_quality.py; the old default needed ≈ 340)
+    # classic 1000-iteration loss after 148 evaluations (benchmarks/time_to_quality.py; issue 6's path needed ≈ 340)
     optimizer: str = "lbfgs"  # lbfgs (L-BFGS, optim.lbfgs) | lbfgsb (scipy) | adam | momentum | gd
     lr: float | None = None  # None: DEFAULT_LR[optimizer], or FIRST_STEP / mean|∇L(x₀)| for gd, momentum
     content_weight: float = 1.0  # α
@@ -77,10 +77,10 @@ class TransferConfig:
     init: str | torch.Tensor = "recoloured"  # recoloured | content | noise | style, or an image tensor to start from
     parametrisation: str = "pyramid"  # pyramid | pixels: what L-BFGS optimises (the same images, the same loss)
     pyramid_weight: float = 0.7  # level k of the pyramid scaled by this^k (1.4 and 0.5 needed more evaluations)
-    pyramid_coarsest: int = 16  # the pyramid halves the image while its shorter side stays ≥ this (px)
-    history_size: int = 50  # L-BFGS's memory: the last 50 steps and gradient changes (20: more evaluations, 100: the same)
-    line_search: str = "armijo"  # armijo (accept the full step when the loss drops enough) | strong_wolfe (torch's:
-    # also asks the slope to flatten, which costs extra evaluations; 156 against 153 to 1.05× at 512 px, DEVELOPERS.md)
+    pyramid_coarsest: int = 8  # the pyramid halves the image while its shorter side stays ≥ this (px; 16: 2 more evaluations)
+    history_size: int = 100  # L-BFGS's memory: the last 100 steps and gradient changes (50: 3 more evaluations, 20: far more)
+    line_search: str = "armijo"  # armijo (the full step whenever the loss drops enough) | strong_wolfe (torch's: also
+    # asks the slope to flatten, which costs extra evaluations: 3 more to 1.05× at 512 px; DEVELOPERS.md, "Sixth session")
     seed: int = 0
     device: str | None = None  # None: the given model's device, else cuda if available, else cpu
     precision: str = "auto"  # auto (the fastest, measured on this machine) | fp32 | bf16: see nst_teach.calibration

@@ -218,8 +218,8 @@ def test_auto_scales_start_between_256_and_512_px(longest, scales):
 
 
 def test_schedule_of_the_default_at_1024_px():
-    assert transfer.schedule(TransferConfig(), (691, 1024)) == [(256, 160), (512, 80), (1024, 40)]
-    assert transfer.schedule(TransferConfig(), (341, 512)) == [(512, 160)]
+    assert transfer.schedule(TransferConfig(), (691, 1024)) == [(256, 150), (512, 75), (1024, 37)]  # halved, rounded down
+    assert transfer.schedule(TransferConfig(), (341, 512)) == [(512, 150)]
     # A coarse scale too small to run is skipped; the halving starts at the first scale that runs.
     assert transfer.schedule(TransferConfig(scales=(0.25, 0.5, 1.0), steps=8), (85, 128)) == [(64, 8), (128, 4)]
     assert transfer.schedule(TransferConfig(scales=(0.25, 0.5, 1.0), steps=(5, 6, 7)), (85, 128)) == [(64, 6), (128, 7)]
