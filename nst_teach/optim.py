@@ -10,9 +10,9 @@ Style transfer does not train the network: it trains the *image*. Each step comp
 
 The ``*_step`` functions are pure: they return new tensors and never modify their inputs. The
 classes wrap them as ``torch.optim.Optimizer``s for `nst_teach.transfer`; tests check each against
-``torch.optim`` to 1e-5 over 20 steps. Style transfer's fast default is `lbfgs` (L-BFGS written out, with torch's
-strong-Wolfe line search or a plain Armijo one, `style_transfer`'s); `lbfgsb` (scipy's L-BFGS-B, with the pixels bounded to [0, 1]) is kept
-for comparison.
+``torch.optim`` to 1e-5 over 20 steps. Style transfer's fast default is `lbfgs` (L-BFGS written out,
+with torch's strong-Wolfe line search or, as `style_transfer` uses it, a plain Armijo one); `lbfgsb`
+(scipy's L-BFGS-B, with the pixels bounded to [0, 1]) is kept for comparison.
 """
 
 import math
@@ -252,7 +252,8 @@ def lbfgs(f_and_grad, x0, steps, on_iteration, history_size=HISTORY_SIZE, first_
 
 
 def _armijo(obj_func, z, t, d, f, g, gtd, c1=1e-4, max_ls=25):
-    """Backtracking line search: the first t = t, t/2 … (below) with f(z + t d) ≤ f + c₁ t gtd.
+    """Backtracking line search: try t, then shorter steps (below), and accept the first with
+    f(z + t d) ≤ f + c₁ t gtd (sufficient decrease, the Armijo condition).
 
     gtd = ∇fᵀd < 0 is the slope along d at t = 0. After a rejected trial f_t, the next t is the
     minimum of the parabola through f, gtd and f_t, kept within [0.1 t, 0.5 t] so that it neither
