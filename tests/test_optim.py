@@ -321,6 +321,15 @@ def test_armijo_never_shrinks_the_step_by_more_than_ten_or_less_than_two():
     _armijo(cliff, torch.zeros(1), 1.0, torch.ones(1), 0.0, -torch.ones(1), torch.tensor(-1.0), max_ls=3)
     assert trials == pytest.approx([1.0, 0.1, 0.01])
 
+    trials.clear()
+
+    def ledge(z, t, d):  # f just misses sufficient decrease: the parabola's minimum is past t/2, clamped to 0.5 t
+        trials.append(float(t))
+        return 0.99999, torch.zeros(1)  # above f + c₁ t gtd = 1 − 1e-4 t for every t ≥ 0.1
+
+    _armijo(ledge, torch.zeros(1), 1.0, torch.ones(1), 1.0, -torch.ones(1), torch.tensor(-1.0), max_ls=3)
+    assert trials == pytest.approx([1.0, 0.5, 0.25])
+
 
 def test_lbfgs_with_armijo_reaches_the_valley_floor_one_evaluation_per_accepted_step():
     x0 = torch.tensor([[-1.2, 1.0, 0.3, -0.5]], dtype=torch.float64)
