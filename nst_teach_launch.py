@@ -1,29 +1,30 @@
-"""The `nst-teach` command's entry point: one process setting, then `nst_teach.cli.main`.
+"""The `nst-teach` command's entry point: the process settings, then `nst_teach.cli.main`.
 
-OpenMP's waiting policy must be set before torch (and its OpenMP runtime) is loaded, so it cannot
-live in the `nst_teach` package, whose first import loads torch. By default an OpenMP thread that
-has finished its share of an operation spins on its core for a while, waiting for the next one.
-Between torch's operations, VGG's Winograd convolutions (`nst_teach.winograd`) run on NNPACK's own
-threads, which then found both cores busy with spinning: on a 2-core AMD EPYC (AVX2) a 256 px
-forward + backward pass took 0.52 s instead of 0.33 s, and a 512 px loss evaluation 1.59 s instead
-of 1.31 s (benchmarks/bench_evaluation.py with and without the setting). With ``PASSIVE`` the
-threads sleep instead; torch's direct convolutions were not slower with it. A value the user has
-set is kept.
+The settings (OpenMP's waiting policy, glibc's allocator: `nst_teach.speed.process`) are read when a
+process starts, so the command starts itself again with them before anything else; ``--speed plain``
+asks for none. `nst_teach.speed.process` is loaded from its file, not through the package: importing
+`nst_teach` loads torch, which would cost the first process a second or two for nothing.
 """
 
-import os
+import importlib.util
 import sys
+from pathlib import Path
 
 
-def let_openmp_threads_sleep():
-    """OMP_WAIT_POLICY=PASSIVE unless set: call it before torch loads (the command, `make lab`'s
-    kernels and the benchmarks do)."""
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+def process_settings():
+    """The module nst_teach/speed/process.py, loaded without importing nst_teach (and torch)."""
+    package = importlib.util.find_spec("nst_teach")
+    path = Path(list(package.submodule_search_locations)[0]) / "speed" / "process.py"
+    spec = importlib.util.spec_from_file_location("nst_teach_process_settings", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def main():
-    let_openmp_threads_sleep()
-    from nst_teach.cli import main as nst_teach_main  # loads torch: after the setting
+    # sys.argv[0] is this command's script: run again by the same interpreter, with the same arguments
+    process_settings().restart_with_settings([sys.executable, sys.argv[0], *sys.argv[1:]], sys.argv[1:])
+    from nst_teach.cli import main as nst_teach_main  # loads torch: after the settings
 
     return nst_teach_main()
 

@@ -2,13 +2,11 @@
 
   default     glibc as it comes: blocks above a (dynamic, ≤ 32 MB) threshold are mapped afresh and
               unmapped when freed
-  mmap on     `keep_freed_memory(heap_only=False)`: the threshold at its 32 MB maximum, 1 GB of free
-              heap kept (the command's setting until the fifth session of issue 13)
-  heap only   `keep_freed_memory()`: the same, and no mmap at all (M_MMAP_MAX = 0), what the command
-              and the benchmarks use now
+  mmap on     MALLOC_MMAP_THRESHOLD_ at its 32 MB maximum, 1 GB of free heap kept
+  heap only   no mmap at all (MALLOC_MMAP_MAX_=0), 1 GB of free heap kept: the setting of the
+              command and the benchmarks (`nst_teach.speed.process`)
 
-A process's allocator cannot be switched back once blocks live in its heap, so each setting runs in
-a fresh subprocess, and the settings alternate over ``--rounds`` rounds (load from elsewhere falls
+glibc reads these settings when a process starts, so each setting runs in a fresh subprocess, and the settings alternate over ``--rounds`` rounds (load from elsewhere falls
 on all of them alike). Each subprocess times, after one warm-up pair, ``--repeat`` interleaved pairs
 of one loss evaluation (`StyleTransferLoss`, the arithmetic `auto` picks, forward + backward at the
 photo) and one bare forward + backward of VGG-19, and counts the page faults per pair. The table
@@ -17,39 +15,45 @@ gives, per size and setting, the median over all rounds.
 Run:  .venv/bin/python benchmarks/bench_allocator.py [--sizes 512,1024] [--rounds 2] [--repeat 3]
 """
 
+import argparse
+import json
 import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
 
-from nst_teach_launch import let_openmp_threads_sleep
+from nst_teach.speed import process
 
-let_openmp_threads_sleep()  # as the nst-teach command does: before torch loads
+MALLOC = {"MALLOC_MMAP_MAX_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_"}
+SETTINGS = {
+    "default": {},
+    "mmap on": {"MALLOC_MMAP_THRESHOLD_": str(32 << 20), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)},
+    "heap only": {k: v for k, v in process.SETTINGS.items() if k in MALLOC},
+}
 
-import argparse  # noqa: E402
-import json  # noqa: E402
-import platform  # noqa: E402
-import resource  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
 
-SETTINGS = ("default", "mmap on", "heap only")
+def child_environment(setting):
+    """This process's environment with the command's OpenMP setting and only ``setting``'s allocator."""
+    env = {k: v for k, v in process.environment().items() if k not in MALLOC}
+    return {**env, **SETTINGS[setting]}
 
 
 def measure(setting, size, repeat):
-    """{'loss': [s], 'bare': [s], 'faults': [per pair]} in this process, under ``setting``."""
+    """{'loss': [s], 'bare': [s], 'faults': [per pair]} in this process (started with ``setting``)."""
     import torch
 
     import nst_teach as nt
-    from nst_teach.precision import channels_last, keep_freed_memory
-    from nst_teach.transfer import StyleTransferLoss, TransferConfig, bare_pass, initial_image
+    from common import bare_pass, calibrated
+    from nst_teach.transfer import StyleTransferLoss, TransferConfig, initial_image
 
-    if setting != "default":
-        keep_freed_memory(heap_only=setting == "heap only")
     content, style = nt.load_image("cat", size), nt.load_image("starry_night", size)
-    model = channels_last(nt.load_vgg19(last_layer="relu5_1", device="cpu"))
-    choice = nt.calibration.choose("cpu", evaluate=nt.transfer.loss_evaluator(model, "cpu"), size=size)
+    model = nt.load_vgg19(last_layer="relu5_1", device="cpu")
+    choice = calibrated(model, "cpu", size)
     config = TransferConfig().validate()
-    loss_fn = StyleTransferLoss(model, content, style, config, choice.precision, choice.gram, choice.conv)
+    loss_fn = StyleTransferLoss(model, content, style, config, choice)
     x0 = initial_image(content, style, config.init, config.seed)
 
     def loss():
@@ -57,7 +61,7 @@ def measure(setting, size, repeat):
         total, _ = loss_fn(x)
         total.backward()
 
-    bare = bare_pass(model, content, choice.precision, choice.conv)
+    bare = bare_pass(model, content, choice)
     out = {"loss": [], "bare": [], "faults": [], "choice": choice.describe(), "threads": torch.get_num_threads()}
     for round_ in range(repeat + 1):
         faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
@@ -72,7 +76,7 @@ def measure(setting, size, repeat):
 
 
 def cpu_model():
-    from nst_teach.calibration import cpu_model
+    from nst_teach.speed.calibration import cpu_model
 
     return cpu_model()
 
@@ -98,7 +102,8 @@ def main(argv=None):
         for _ in range(args.rounds):
             for setting in SETTINGS:
                 cmd = [sys.executable, __file__, "--child", setting, str(size), "--repeat", str(args.repeat)]
-                child = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.splitlines()[-1])
+                run = subprocess.run(cmd, capture_output=True, text=True, check=True, env=child_environment(setting))
+                child = json.loads(run.stdout.splitlines()[-1])
                 entry = results.setdefault((size, setting), {"loss": [], "bare": [], "faults": []})
                 for key in entry:
                     entry[key] += child[key]
@@ -116,4 +121,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    main()
+    main()  # each child is started with its own settings

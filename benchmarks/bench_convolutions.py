@@ -4,33 +4,27 @@
   torch WT    Winograd F(6×6, 3×3) through torch's own NNPACK call (`torch._nnpack_spatial_convolution`),
               which transforms the filters afresh at every call; the backward pass is the same call
               with the flipped filter
-  ours        `nst_teach.winograd`: NNPACK's single-image call with each filter transformed once
+  ours        `nst_teach.speed.winograd`: NNPACK's single-image call with each filter transformed once
 
 at one image size (``--size``: the longest side; the cat photo's 3:2 shape), with VGG-19's own
 weights. The timings are interleaved (every way once per round, the median of ``--repeat`` rounds
 after a warm-up) so that other load falls on all three alike. The header gives the CPU, the vector
-instructions torch uses and OpenMP's waiting policy: like the ``nst-teach`` command, this script
-sets OMP_WAIT_POLICY=PASSIVE before torch loads unless it is set (see nst_teach_launch.py).
+instructions torch uses and the process settings: run as a script, it runs with the ``nst-teach``
+command's (`nst_teach.speed.process`).
 
 Run:  .venv/bin/python benchmarks/bench_convolutions.py [--size 512] [--repeat 5]
 """
 
-import os
+import argparse
+import statistics
+import time
 
-from nst_teach_launch import let_openmp_threads_sleep
+import torch
+import torch.nn.functional as F
 
-let_openmp_threads_sleep()  # as the nst-teach command does: before torch loads
-
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-
-import nst_teach as nt  # noqa: E402
-from nst_teach.calibration import cpu_model  # noqa: E402
-from nst_teach.winograd import MIN_INPUT_CHANNELS, flipped, winograd_available, winograd_convolutions  # noqa: E402
+import nst_teach as nt
+from common import load_average, machine, with_process_settings
+from nst_teach.speed.winograd import MIN_INPUT_CHANNELS, flipped, winograd_available, winograd_convolutions
 
 
 def conv_inputs(model, img):
@@ -99,9 +93,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not winograd_available():
         raise SystemExit("this torch has no NNPACK: nothing to compare")
-    print(f"machine: {cpu_model()} (torch uses {torch.backends.cpu.get_cpu_capability()}), "
-          f"{torch.get_num_threads()} torch threads, torch {torch.__version__}; "
-          f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY')}; load {' '.join(open('/proc/loadavg').read().split()[:3])}")
+    print(f"machine: {machine()}; load {load_average()}")
     rows = measure(args.size, args.repeat)
     print(f"forward + backward seconds, median of {args.repeat} interleaved rounds; "
           f"'ours' runs for layers with ≥ {MIN_INPUT_CHANNELS} input channels (the others stay direct)")
@@ -117,4 +109,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    with_process_settings()
     main()

@@ -65,7 +65,7 @@ def load(source, size, workdir):
 def judge(model, content, style, image):
     """(style ratio, content error) of ``image``: see the module docstring."""
     config = TransferConfig(weighting="paper", style_layer_weights=(0.2,) * 5, style_layers=STYLE_LAYERS)
-    loss = StyleTransferLoss(model, content, style, config, precision="fp32")
+    loss = StyleTransferLoss(model, content, style, config)  # the plain fp32 arithmetic
     with torch.no_grad():
         style_of = {name: loss(img)[1]["style"] for name, img in (("photo", content), ("result", image))}
         x = nt.preprocess(image, model.convention)

@@ -27,24 +27,20 @@ Run by hand:
 CI runs it once at a tiny size (tests/test_benchmarks.py) so that it cannot rot.
 """
 
+import argparse
+import contextlib
+import json
 import os
+import sys
+import tempfile
+import time
+from pathlib import Path
 
-from nst_teach_launch import let_openmp_threads_sleep
+import torch
 
-let_openmp_threads_sleep()  # as the nst-teach command does: before torch loads
-
-import argparse  # noqa: E402
-import contextlib  # noqa: E402
-import json  # noqa: E402
-import sys  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import torch  # noqa: E402
-
-import nst_teach as nt  # noqa: E402
-from nst_teach.transfer import StyleTransferLoss, TransferConfig  # noqa: E402
+import nst_teach as nt
+from common import bf16_is_fast, calibrated, with_process_settings
+from nst_teach.transfer import StyleTransferLoss, TransferConfig
 
 TOLERANCE = 1.05  # (b) must reach ≤ 1.05 × (a)'s final total loss
 
@@ -220,7 +216,7 @@ def load_average():
 
 def machine():
     return (f"{cpu_model()}, AMX: {'yes' if has_amx() else 'no'}, torch uses {torch.backends.cpu.get_cpu_capability()}, {os.cpu_count()} cores, {torch.get_num_threads()} torch threads, OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'unset')}, "
-            f"torch {torch.__version__}, bf16 in hardware: {nt.precision.bf16_is_fast('cpu')}")
+            f"torch {torch.__version__}, bf16 in hardware: {bf16_is_fast('cpu')}")
 
 
 def plot(curves, target, path):
@@ -259,11 +255,11 @@ def _schedule(text):
 
 # The variants of (b) that --variants can name: style_transfer options on top of the defaults.
 VARIANTS = {
-    "pixels": dict(parametrisation="pixels", init="content", history_size=20, line_search="strong_wolfe"),  # issue 6's default
+    "pixels": dict(parametrisation="pixels", init="content", history_size=20, line_search="strong_wolfe"),  # L-BFGS on the pixels from the photo
     "pixels-recoloured": dict(parametrisation="pixels", init="recoloured"),
     "pyramid-photo": dict(parametrisation="pyramid", init="content"),
     "pyramid-w1": dict(parametrisation="pyramid", pyramid_weight=1.0),
-    "fifth-session": dict(line_search="strong_wolfe", pyramid_coarsest=16, history_size=50),  # the default before the sixth
+    "fifth-session": dict(line_search="strong_wolfe", pyramid_coarsest=16, history_size=50),  # strong Wolfe, 16 px, history 50 together
     "strong-wolfe": dict(line_search="strong_wolfe"),
     "coarsest-16": dict(pyramid_coarsest=16),
     "coarsest-4": dict(pyramid_coarsest=4),
@@ -340,7 +336,6 @@ def main(argv=None):
     if args.replot:
         return replot(out, args)
 
-    nt.precision.keep_freed_memory()  # as the CLI does; for all runs
     content, style = nt.load_image(args.content, args.size), nt.load_image(args.style, args.size)
     shape = content.shape[-2:]
     print(f"machine: {machine()}; {load_average()} at the start")
@@ -348,9 +343,9 @@ def main(argv=None):
           f"objective: α = 1, β = 1000, relu4_2 / relu1_1…relu5_1 (w_l = 1/5), no TV; (a) starts from the photo", flush=True)
     judge_model = nt.load_vgg19(last_layer="relu5_1", device="cpu")  # fp32: the judge
     judge_fn = StyleTransferLoss(judge_model, content, style, objective(args.size))
-    # Before any clock starts: the first use on a machine measures the candidates (nst_teach.calibration)
+    # Before any clock starts: the first use on a machine measures the candidates (nst_teach.speed.calibration)
     device = nt.vgg.default_device()
-    choice = nt.calibration.choose(device, evaluate=nt.transfer.loss_evaluator(judge_model, device), size=args.size)
+    choice = calibrated(judge_model, device, args.size, objective(args.size))
     print(f"auto picks: {choice.describe()}", flush=True)
 
     if not args.reuse_classic:
@@ -409,4 +404,5 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
+    with_process_settings()  # the nst-teach command's (nst_teach.speed.process)
     sys.exit(0 if main() else 1)

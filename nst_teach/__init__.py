@@ -1,7 +1,8 @@
 """nst-teach: neural style transfer (Gatys, Ecker & Bethge) to learn from, one concept per module.
 
 The modules follow the lessons: images → preprocess → vgg → features → gram → losses → optim →
-precision (speed) → transfer → viz. Everything a notebook needs is importable from here::
+transfer → speed (a package: everything that only makes a run faster) → viz. Everything a notebook
+needs is importable from here::
 
     import nst_teach as nt
     nt.gram_matrix(F)

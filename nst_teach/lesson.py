@@ -16,7 +16,7 @@ from pathlib import Path
 
 import torch
 
-from .precision import resolve_precision
+from . import speed
 from .vgg import default_device
 
 
@@ -25,8 +25,8 @@ def lesson_setup():
 
     In IPython (Jupyter, nbclient) it shows matplotlib figures inline, as ``%matplotlib inline``
     does; outside IPython it changes nothing. Keys: nst_teach (the package's folder), torch (its
-    version), device ('cuda' or 'cpu'), threads (torch's intra-op threads), precision (what
-    ``precision="auto"`` gives on that device: 'bf16' where it is fast, else 'fp32').
+    version), device ('cuda' or 'cpu'), threads (torch's intra-op threads), precision (the network's
+    with the default ``speed``: 'bf16' where the hardware runs it, else 'fp32'; 'plain': 'fp32').
     """
     try:
         from IPython import get_ipython
@@ -38,7 +38,7 @@ def lesson_setup():
         shell.run_line_magic("matplotlib", "inline")
     device = default_device()
     facts = dict(nst_teach=str(Path(__file__).resolve().parent), torch=torch.__version__, device=device.type,
-                 threads=torch.get_num_threads(), precision=resolve_precision("auto", device))
+                 threads=torch.get_num_threads(), precision=speed.network_precision("auto", device))
     threads = f"{facts['threads']} thread" + ("s" if facts["threads"] != 1 else "")
     print(f"nst_teach from {facts['nst_teach']} · torch {facts['torch']} · {facts['device']}, {threads} · "
           f"network in {facts['precision']}")

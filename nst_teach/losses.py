@@ -60,8 +60,8 @@ def style_layer_loss(F, A, gram=gram_matrix):
     [N_l, N_l] (unnormalised, ``gram_matrix(style features)``). The 1/(4N²M²) removes the
     dependence on N_l and M_l, so E_l hardly changes with the image size; it does not equalise the
     layers' activation scales (for noise against Starry Night at 64 px, E_l runs from 5e5 at
-    relu1_1 to 2e11 at relu4_1). gram: the function that computes G (`precision.gram_fast` in the
-    optimisation loop: the same G, faster).
+    relu1_1 to 2e11 at relu4_1). gram: the function that computes G (in the optimisation loop, the
+    run's `nst_teach.speed.Speed.gram`: the same G, faster).
     """
     if F.dim() == 4:
         if F.shape[0] != 1:
@@ -98,5 +98,8 @@ def tv_loss(x):
 
 
 def total_loss(content, style, tv=0.0, *, content_weight=1.0, style_weight=10.0, tv_weight=0.0):
-    """L_total = α L_content + β L_style + λ_tv L_tv, with α = content_weight, β = style_weight."""
+    """L_total = α L_content + β L_style + λ_tv L_tv, with α = content_weight, β = style_weight.
+
+    β = 10 balances the paper's summed content loss at the lessons' 128–256 px; `style_transfer`
+    divides the content term by M_l (``weighting="per_position"``), hence its β = 0.1."""
     return content_weight * content + style_weight * style + tv_weight * tv

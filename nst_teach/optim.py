@@ -16,9 +16,14 @@ with torch's strong-Wolfe line search or, as `style_transfer` uses it, a plain A
 """
 
 import math
+import warnings
 from dataclasses import dataclass
 
+import numpy as np
+import scipy.optimize
 import torch
+
+from . import private_torch
 
 
 def gradient_descent_step(x, grad, lr):
@@ -141,9 +146,6 @@ def lbfgsb(f_and_grad, x0, steps, on_iteration, history_size=20):
     on_iteration(x) is called after each iteration with the new iterate; return True to stop.
     Returns the final iterate as a tensor on x0's device.
     """
-    import numpy as np
-    import scipy.optimize
-
     shape, device = x0.shape, x0.device
 
     def to_tensor(z):
@@ -157,6 +159,7 @@ def lbfgsb(f_and_grad, x0, steps, on_iteration, history_size=20):
         if on_iteration(to_tensor(intermediate_result.x)):
             raise StopIteration  # scipy ≥ 1.11: ends the run cleanly, keeping this iterate
 
+    # imported here, not at the top: importing threadpoolctl sets KMP_DUPLICATE_LIB_OK in the environment
     from threadpoolctl import threadpool_limits
 
     z0 = x0.detach().cpu().double().numpy().ravel()
@@ -169,8 +172,8 @@ def lbfgsb(f_and_grad, x0, steps, on_iteration, history_size=20):
     return to_tensor(result.x)
 
 
-# torch's function default; style_transfer passes TransferConfig.history_size (100: at 512 px, 3 fewer
-# evaluations to the same loss than 50, which was about 1% lower than 20; DEVELOPERS.md "Issue 13").
+# torch.optim.LBFGS's defaults, so that lbfgs() alone gives torch's iterates (tested); style_transfer
+# passes TransferConfig's history_size and line_search (100 and Armijo: fewer evaluations at 512 px).
 HISTORY_SIZE = 20
 
 
@@ -211,9 +214,12 @@ def lbfgs(f_and_grad, x0, steps, on_iteration, history_size=HISTORY_SIZE, first_
     """
     if line_search not in LINE_SEARCHES:
         raise ValueError(f"unknown line search {line_search!r}: use {' or '.join(LINE_SEARCHES)}")
-    from torch.optim.lbfgs import _strong_wolfe  # torch's line search (Nocedal & Wright, Algorithms 3.5–3.6)
-
-    search = _strong_wolfe if line_search == "strong_wolfe" else _armijo
+    search = _armijo
+    if line_search == "strong_wolfe":  # torch's line search (Nocedal & Wright, Algorithms 3.5–3.6), a private function
+        search = private_torch.strong_wolfe()
+        if search is None:
+            warnings.warn("this torch has no strong-Wolfe line search (torch.optim.lbfgs._strong_wolfe): using Armijo's")
+            search = _armijo
 
     # s a power of two, so that z = x / s and x = z · s are exact: x₀ is evaluated as it is.
     scale = 1.0 if first_step is None else 2.0 ** round(math.log2(first_step * x0.numel()))

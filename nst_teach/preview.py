@@ -12,13 +12,14 @@ sliders for JupyterLab:
 The logic (what is re-run and from where) lives in `Preview.update`, tested without a browser.
 """
 
+import io
 import math
 import time
 
 import torch
 
 from .config import STYLE_LAYERS, TransferConfig
-from .images import load_image
+from .images import load_image, to_pil
 from .samples import list_samples
 from .transfer import style_transfer
 from .vgg import default_device, load_vgg19
@@ -81,11 +82,7 @@ class Preview:
 
     def widgets(self):  # pragma: no cover - needs a browser; the logic above is tested
         """Sliders for log₁₀ β and each w_l, a dropdown of styles, and the image (ipywidgets)."""
-        import io
-
-        import ipywidgets as w
-
-        from .images import to_pil
+        import ipywidgets as w  # the lessons' extra: only the widgets need it
 
         def png(img):
             buffer = io.BytesIO()

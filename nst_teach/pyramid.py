@@ -35,7 +35,7 @@ def _up(g, shape):
     return F.interpolate(g, size=tuple(shape), mode="bilinear", align_corners=False)
 
 
-def levels_for(shape, coarsest=16):
+def levels_for(shape, coarsest=16):  # 16 px: the plain pyramid; style_transfer passes TransferConfig's 8 px
     """How many halvings until the shorter side would drop below ``coarsest`` pixels (at least 0)."""
     return max(0, int(math.floor(math.log2(max(min(shape[-2:]), 1) / coarsest))))
 
@@ -65,6 +65,7 @@ class PyramidParametrisation:
     ∂f/∂z = decodeᵀ(∂f/∂x), which `gradient` computes with autograd.
     """
 
+    # weight 1.0, coarsest 16 px: the plain pyramid; style_transfer passes TransferConfig's 0.7 and 8 px
     def __init__(self, shape, levels=None, weight=1.0, coarsest=16):
         self.levels = levels_for(shape, coarsest) if levels is None else levels
         self.weight = weight

@@ -14,7 +14,13 @@ optimisation code, so the lesson and the full algorithm share one implementation
 Naming: the paper's "conv4_2" is the output of Caffe's in-place ReLU, i.e. our ``relu4_2``.
 """
 
-from .transfer import style_transfer
+import torch
+
+from .features import extract_features
+from .gram import gram_matrix
+from .optim import lbfgsb
+from .preprocess import preprocess
+from .transfer import initial_image, style_transfer
 
 CONTENT_LAYERS = ("relu1_2", "relu2_2", "relu3_2", "relu4_2", "relu5_2")  # Gatys et al. Fig. 1 "conv*_2"
 STYLE_LAYER_SETS = (
@@ -54,11 +60,6 @@ def synthesize_texture(style, layers, *, steps=100, seed=0, model=None, **option
 
 def _from_noise(objective, like, steps, seed):
     """L-BFGS-B from the same white noise as above: minimise objective(x) over x ∈ [0, 1]. → (x, [loss per step])."""
-    import torch
-
-    from .optim import lbfgsb
-    from .transfer import initial_image
-
     losses = []
 
     def f_and_grad(x):
@@ -81,11 +82,6 @@ def reconstruct_with(content_loss, image, layer, *, steps=100, seed=0, model=Non
 
     image: [1, 3, H, W] in [0, 1]; model: a VGG19 reaching ``layer``. Returns (x, [loss after each step]).
     """
-    import torch
-
-    from .features import extract_features
-    from .preprocess import preprocess
-
     with torch.no_grad():
         P = extract_features(model, preprocess(image, model.convention), [layer])[layer]
     return _from_noise(lambda x: content_loss(extract_features(model, preprocess(x, model.convention), [layer])[layer], P),
@@ -97,12 +93,6 @@ def synthesize_with(style_loss, style, layers, *, steps=100, seed=0, model=None)
 
     style: [1, 3, H, W] in [0, 1]; A^l = gram_matrix(F^l[0]) of the style image. Returns (x, [loss after each step]).
     """
-    import torch
-
-    from .features import extract_features
-    from .gram import gram_matrix
-    from .preprocess import preprocess
-
     layers = list(layers)
     with torch.no_grad():
         A = {l: gram_matrix(F[0]) for l, F in extract_features(model, preprocess(style, model.convention), layers).items()}

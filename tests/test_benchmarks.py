@@ -4,17 +4,22 @@ it cannot rot (their numbers are not checked here: they are only meaningful at f
 import importlib.util
 import json
 import math
+import sys
 from pathlib import Path
 
 import pytest
 
-from nst_teach.winograd import winograd_available
+from nst_teach.speed.winograd import winograd_available
 
 pytestmark = pytest.mark.slow
 BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
 
 
 def load(name):
+    """A benchmark script as a module; benchmarks/ goes on sys.path (for their `common`) for the whole session,
+    as when a script is run."""
+    if str(BENCHMARKS) not in sys.path:
+        sys.path.insert(0, str(BENCHMARKS))
     spec = importlib.util.spec_from_file_location(name, BENCHMARKS / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -43,8 +48,9 @@ def test_first_reaching_gives_the_evaluations_and_time_at_or_below_the_target():
     assert ttq.first_reaching(curve, 3.0) == (None, None)
 
 
-def test_bench_transfer_measures_one_size():
-    r = load("bench_transfer").measure(64, 2, "auto")
+@pytest.mark.parametrize("speed", ["auto", "plain"])
+def test_bench_transfer_measures_one_size(speed):
+    r = load("bench_transfer").measure(64, 2, speed)
     assert r["bare"] > 0 and r["lbfgs"]["per_eval"] > 0 and r["adam"]["evals_per_it"] == 1
     assert r["lbfgs"]["first_step"] > 0 and r["conv"] in ("direct", "winograd")
 
@@ -68,3 +74,12 @@ def test_bench_allocator_compares_the_three_settings(capsys):
     assert set(results) == {(64, setting) for setting in ("default", "mmap on", "heap only")}
     assert all(r["loss"] and r["bare"] and len(r["faults"]) == 1 for r in results.values())
     assert "heap only" in capsys.readouterr().out
+
+
+def test_the_bare_pass_baseline_runs_the_network_alone_in_the_given_arithmetic(vgg, cat):
+    from nst_teach.speed import PLAIN
+
+    forward_backward = load("common").bare_pass(vgg, cat, PLAIN)
+    forward_backward()
+    (x,) = [cell.cell_contents for cell in forward_backward.__closure__ if getattr(cell.cell_contents, "grad", None) is not None]
+    assert x.grad.shape == cat.shape and x.grad.abs().sum() > 0  # forward to relu5_1 and back to the image

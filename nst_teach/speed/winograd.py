@@ -1,4 +1,4 @@
-"""Step 8, speed: VGG-19's 3×3 convolutions by Winograd's minimal filtering (NNPACK), on the CPU.
+"""Speed: VGG-19's 3×3 convolutions by Winograd's minimal filtering (NNPACK), on the CPU.
 
 A 3×3 convolution computes each output from 9 inputs per channel: 9 multiply-adds per output,
 channel pair. Winograd's algorithm F(m × m, 3 × 3) (Lavin & Gray, *Fast Algorithms for
@@ -29,7 +29,7 @@ evaluates the saved image with the direct convolution.
 
 Where it helps: CPUs without bf16 hardware, where oneDNN's fp32 direct convolution is all there is
 (measured on an AMD EPYC with AVX2 only). Where bf16 runs in hardware, bf16 may be faster still.
-`nst_teach.calibration` times both on the machine at hand and picks; nothing here is used unless
+`nst_teach.speed.calibration` times both on the machine at hand and picks; nothing here is used unless
 chosen. The first convolution (3 input channels) stays direct: with so few channels the
 transforms cost more than they save (a whole 512 px forward + backward pass took 1.28 s with it
 through Winograd, 1.19 s without).
@@ -45,15 +45,14 @@ single-image API (`nnp_convolution_inference`) through ctypes, on a thread pool 
 
 import contextlib
 import ctypes
-import functools
-import os
-import sys
 
 import torch
 import torch.nn.functional as F
 from torch.overrides import TorchFunctionMode
 
-from .errors import NSTError
+from .. import private_torch
+from ..errors import NSTError
+from ..private_torch import _Padding, _Size
 
 MIN_INPUT_CHANNELS = 16  # fewer (VGG's first convolution: 3) run direct, which is faster there
 
@@ -63,41 +62,10 @@ _PRECOMPUTE, _REUSE = 2, 3  # nnp_convolution_transform_strategy
 _IDENTITY = 0  # nnp_activation_identity
 
 
-class _Size(ctypes.Structure):
-    _fields_ = [("width", ctypes.c_size_t), ("height", ctypes.c_size_t)]
-
-
-class _Padding(ctypes.Structure):
-    _fields_ = [("top", ctypes.c_size_t), ("right", ctypes.c_size_t), ("bottom", ctypes.c_size_t), ("left", ctypes.c_size_t)]
-
-
-@functools.cache  # opened and declared once per process: winograd_available() is asked often
-def _torch_library():
-    """torch's CPU library (which contains NNPACK), or None where it cannot be opened."""
-    if not sys.platform.startswith("linux"):
-        return None
-    path = os.path.join(os.path.dirname(torch.__file__), "lib", "libtorch_cpu.so")
-    try:
-        lib = ctypes.CDLL(path)
-        lib.nnp_convolution_inference, lib.pthreadpool_create, lib.pthreadpool_destroy
-    except (OSError, AttributeError):
-        return None
-    f = lib.nnp_convolution_inference
-    f.restype = ctypes.c_int
-    f.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_size_t, ctypes.c_size_t, _Size, _Padding, _Size, _Size,
-                  ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
-                  ctypes.POINTER(ctypes.c_size_t), ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
-    lib.pthreadpool_create.restype, lib.pthreadpool_create.argtypes = ctypes.c_void_p, [ctypes.c_size_t]
-    lib.pthreadpool_destroy.restype, lib.pthreadpool_destroy.argtypes = None, [ctypes.c_void_p]
-    return lib
-
-
 def winograd_available(device="cpu"):
     """True where these Winograd convolutions can run: Linux CPU builds of torch with NNPACK
-    (x86-64 with AVX2, ARM with NEON). The check also initialises NNPACK, which must happen once
-    before its first convolution."""
-    return (torch.device(device).type == "cpu" and torch.backends.nnpack.is_available()
-            and _torch_library() is not None)
+    (x86-64 with AVX2, ARM with NEON), whose C functions `nst_teach.private_torch` could open."""
+    return torch.device(device).type == "cpu" and private_torch.nnpack_library() is not None
 
 
 class _NNPACK:
@@ -105,7 +73,7 @@ class _NNPACK:
     convolution of a loss function (they run one after another)."""
 
     def __init__(self, threads):
-        self.lib = _torch_library()
+        self.lib = private_torch.nnpack_library()
         self.pool = self.lib.pthreadpool_create(threads)
         self.scratch = torch.empty(0, dtype=torch.uint8)
 
@@ -151,7 +119,8 @@ class _Filter:
     transform of the flipped filter for ∂L/∂x = conv(∂L/∂y, W_flip)."""
 
     def __init__(self, nnpack, W, b):
-        self.nnpack, self.W, self.version = nnpack, W, W._version  # W is kept so that its id cannot be reused
+        # W is kept so that its id cannot be reused; its version tells an in-place change (None: cannot tell)
+        self.nnpack, self.W, self.version = nnpack, W, private_torch.tensor_version(W)
         self.U, self.U_flip = nnpack.transform(W), nnpack.transform(flipped(W))
         self.b = torch.zeros(W.shape[0]) if b is None else b.detach().float().contiguous()
         self.zero = torch.zeros(W.shape[1])  # no bias in the backward pass
@@ -212,7 +181,7 @@ class _WinogradMode(TorchFunctionMode):
                     # for the next layer, and the gradient the other way: 3% of a 512 px evaluation)
                     return func(x, W.contiguous(), b, stride, padding, dilation, groups)
                 filter_ = self.filters.get(id(W))
-                if filter_ is None or filter_.version != W._version:  # new, or changed in place
+                if filter_ is None or filter_.version != private_torch.tensor_version(W):  # new, or changed in place
                     filter_ = self.filters[id(W)] = _Filter(self.nnpack, W, b)
                 return _WinogradConv3x3.apply(x, filter_)
         return func(*args, **kwargs)
@@ -239,3 +208,10 @@ def winograd_convolutions(enabled=True, model=None):
     if getattr(model, "_winograd_convolutions", None) is None:
         model._winograd_convolutions = _WinogradMode()  # lives and dies with the model
     return model._winograd_convolutions
+
+
+def release(model):
+    """Drop the transformed filters ``model`` keeps (≈ 740 MB up to conv5_1): the calibration calls
+    it when Winograd lost, so that the run does not carry the loser's memory."""
+    if getattr(model, "_winograd_convolutions", None) is not None:
+        model._winograd_convolutions = None

@@ -1,4 +1,4 @@
-"""Tests for `nst_teach.winograd`: Winograd convolutions give torch's direct convolution and its
+"""Tests for `nst_teach.speed.winograd`: Winograd convolutions give torch's direct convolution and its
 gradient (up to rounding), only VGG's own convolutions are routed, and the style-transfer loss is
 the same either way."""
 
@@ -7,10 +7,9 @@ import torch
 import torch.nn.functional as F
 
 from nst_teach.config import TransferConfig
-from nst_teach.precision import gram_fast
-from nst_teach.gram import gram_matrix
+from nst_teach.speed import Speed
+from nst_teach.speed.winograd import flipped, release, winograd_available, winograd_convolutions
 from nst_teach.transfer import StyleTransferLoss
-from nst_teach.winograd import flipped, winograd_available, winograd_convolutions
 
 pytestmark = pytest.mark.skipif(not winograd_available(), reason="this torch has no NNPACK")
 
@@ -90,23 +89,12 @@ def test_one_filter_transform_serves_every_image_size():
     assert len(mode.filters) == 1
 
 
-def test_gram_fast_reads_row_major_features_in_place():
-    # The Winograd path leaves features [1, N, H, W] contiguous, not channels-last
-    F_ = torch.randn(1, 5, 6, 7, requires_grad=True)
-    G = gram_fast(F_)
-    assert torch.allclose(G, gram_matrix(F_[0].detach()), rtol=1e-5, atol=1e-4)
-    upstream = torch.randn(5, 5)
-    (G * upstream).sum().backward()
-    expected = ((upstream + upstream.T) @ F_.detach().reshape(5, -1)).view_as(F_)  # ∂/∂F Σ U ∘ FFᵀ
-    assert torch.allclose(F_.grad, expected, rtol=1e-5, atol=1e-4) and F_.grad.is_contiguous()
-
-
 def test_style_transfer_loss_is_the_same_with_winograd(vgg, cat, coffee):
     config = TransferConfig(size=None, style_weight=1000.0, weighting="paper")
     x0 = cat * 0.8 + 0.1
 
     def total_and_gradient(conv):
-        loss_fn = StyleTransferLoss(vgg, cat, coffee, config, "fp32", "fast", conv)
+        loss_fn = StyleTransferLoss(vgg, cat, coffee, config, Speed("fp32", "fast", conv, "given"))
         x = x0.clone().requires_grad_(True)
         total, parts = loss_fn(x)
         total.backward()
@@ -130,13 +118,17 @@ def test_a_filter_changed_in_place_is_transformed_again():
         assert relative(F.conv2d(x, Wt, padding=1), direct) < 1e-4
 
 
-def test_loss_functions_on_one_model_share_its_transformed_filters(vgg, cat, coffee):
+def test_loss_functions_on_one_model_share_its_transformed_filters_until_released(vgg, cat, coffee):
     import copy
 
+    model = copy.deepcopy(vgg)
     config = TransferConfig(size=None, style_weight=1000.0)
-    first = StyleTransferLoss(vgg, cat, coffee, config, "fp32", "fast", "winograd")
-    filters = dict(first.convolutions.filters)
-    second = StyleTransferLoss(vgg, coffee, cat, config, "fp32", "autograd", "winograd")
-    assert second.convolutions is first.convolutions and len(filters) == 12  # conv1_2 … conv5_1 (conv1_1 stays direct)
-    assert all(second.convolutions.filters[k] is f for k, f in filters.items())  # not transformed again
-    assert copy.deepcopy(first.convolutions).filters == {}  # a copied model transforms its own
+    StyleTransferLoss(model, cat, coffee, config, Speed("fp32", "fast", "winograd", "given"))
+    filters = dict(winograd_convolutions(True, model).filters)
+    StyleTransferLoss(model, coffee, cat, config, Speed("fp32", "autograd", "winograd", "given"))
+    shared = winograd_convolutions(True, model)
+    assert len(filters) == 12  # conv1_2 … conv5_1 (conv1_1 stays direct)
+    assert all(shared.filters[k] is f for k, f in filters.items())  # not transformed again
+    assert copy.deepcopy(shared).filters == {}  # a copied model transforms its own
+    release(model)
+    assert winograd_convolutions(True, model).filters == {}  # freed: the next user transforms afresh
