@@ -74,3 +74,15 @@ def test_the_checker_sees_a_circle(tmp_path, monkeypatch):
 def test_no_module_is_too_long_to_read():
     long = {module_name(p): n for p in PACKAGE.rglob("*.py") if (n := len(p.read_text().splitlines())) > MAX_LINES}
     assert not long, f"split these modules (one concept each): {long}"
+
+
+LEARNERS_MODULES = ("transfer", "losses", "vgg", "features", "gram", "config", "optim", "loops", "preprocess", "images")
+
+
+def test_the_learners_modules_touch_speed_only_through_its_front():
+    """nst_teach.speed is one seam: the modules of lessons 1–7 may import `nst_teach.speed` (its `Speed`,
+    `choose`, `check`), never its parts (precision, calibration, winograd, the process settings)."""
+    for name in LEARNERS_MODULES:
+        parts = {m for m in imports_of(PACKAGE / f"{name}.py") if m.startswith("nst_teach.speed.")}
+        parts -= {f"nst_teach.speed.{n}" for n in ("Speed", "PLAIN", "choose", "check")}  # names from the front
+        assert not parts, f"nst_teach.{name} imports {parts}: use the front, nst_teach.speed"
