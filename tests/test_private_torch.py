@@ -12,7 +12,6 @@ from nst_teach.optim import _armijo, lbfgs
 from nst_teach.speed import calibration
 from nst_teach.transfer import style_transfer
 
-pytestmark = pytest.mark.slow
 
 
 def run(cat, coffee, vgg, **options):
@@ -21,6 +20,7 @@ def run(cat, coffee, vgg, **options):
     return result
 
 
+@pytest.mark.slow
 def test_without_nnpack_the_convolutions_are_direct(cat, coffee, vgg, monkeypatch):
     def no_library(path, *args, **kwargs):
         raise OSError(f"{path}: cannot open shared object file")
@@ -33,6 +33,7 @@ def test_without_nnpack_the_convolutions_are_direct(cat, coffee, vgg, monkeypatc
     assert run(cat, coffee, vgg).choice.conv == "direct"
 
 
+@pytest.mark.slow
 def test_without_the_bf16_query_the_network_runs_in_fp32(cat, coffee, vgg, monkeypatch):
     def gone():
         raise AttributeError("'_OpNamespace' 'mkldnn' object has no attribute '_is_mkldnn_bf16_supported'")
@@ -43,6 +44,7 @@ def test_without_the_bf16_query_the_network_runs_in_fp32(cat, coffee, vgg, monke
     assert run(cat, coffee, vgg).choice.precision == "fp32"  # by the rule (conftest: no measuring)
 
 
+@pytest.mark.slow
 def test_without_torchs_strong_wolfe_search_lbfgs_uses_armijos(cat, coffee, vgg, monkeypatch):
     monkeypatch.delattr(importlib.import_module("torch.optim.lbfgs"), "_strong_wolfe")
     assert private_torch.strong_wolfe() is None
@@ -57,8 +59,21 @@ def test_without_torchs_strong_wolfe_search_lbfgs_uses_armijos(cat, coffee, vgg,
         run(cat, coffee, vgg, line_search="strong_wolfe")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not calibration.winograd_available("cpu"), reason="this torch has no NNPACK")
 def test_without_tensor_versions_winograd_still_runs(cat, coffee, vgg, monkeypatch):
     assert private_torch.tensor_version(object()) is None and private_torch.tensor_version(torch.ones(1)) == 0
     monkeypatch.setattr(private_torch, "tensor_version", lambda t: None)
     assert run(cat, coffee, vgg, speed="fp32+fast+winograd").choice.conv == "winograd"
+
+
+def test_each_guard_answers_with_this_torchs_part_or_its_fallback():
+    """Cheap, for `make test-fast`: what the guards give on this torch (the runs above force the fallbacks)."""
+    assert private_torch.strong_wolfe() is importlib.import_module("torch.optim.lbfgs")._strong_wolfe
+    assert isinstance(private_torch.mkldnn_bf16_supported(), bool)
+    library = private_torch.nnpack_library()
+    assert library is None or library.nnp_convolution_inference.restype is ctypes.c_int
+    x = torch.zeros(2)
+    before = private_torch.tensor_version(x)
+    x.add_(1)  # an in-place change bumps the version
+    assert private_torch.tensor_version(x) == before + 1

@@ -214,6 +214,8 @@ def test_measuring_says_so_in_one_line_and_an_unwritable_cache_only_warns(tmp_pa
 
 
 def test_the_key_changes_with_the_threads_and_the_process_settings(monkeypatch):
+    for name in ("MALLOC_MMAP_MAX_", "OMP_WAIT_POLICY"):
+        monkeypatch.delenv(name, raising=False)
     key = calibration.machine_key("cpu")
     monkeypatch.setenv("MALLOC_MMAP_MAX_", "0")
     monkeypatch.setenv("OMP_WAIT_POLICY", "PASSIVE")
