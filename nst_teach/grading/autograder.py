@@ -159,7 +159,8 @@ def run(root=None):
     start, results = time.monotonic(), None
     try:
         config = _config(root)
-        results = grade_submission(root / "submission", config["exercises"], config["timeout"], config["memory"])
+        results = grade_submission(root / "submission", config["exercises"], config["timeout"], config["memory"],
+                                   guard=[root / "results", root / "submission"])
     except Exception as err:  # the grader's own failure: the student is told, the instructor gets the traceback
         traceback.print_exc()
         results = {"score": 0, "output": f"The autograder failed ({type(err).__name__}: {err}), so nothing was graded: "
@@ -178,7 +179,7 @@ def _config(root):
             "memory": int(config.get("memory", limits.MEMORY))}
 
 
-def grade_submission(folder, ids, timeout=TIMEOUT, memory=limits.MEMORY):
+def grade_submission(folder, ids, timeout=TIMEOUT, memory=limits.MEMORY, guard=()):
     """The results.json dictionary for the submission in ``folder`` (its exercises ``ids``)."""
     from .submission import collect
 
@@ -188,7 +189,7 @@ def grade_submission(folder, ids, timeout=TIMEOUT, memory=limits.MEMORY):
     submitted = [e for e in ids if known[e].file in files]
     records = {}
     if submitted:
-        for record in grade_folder(folder, submitted, timeout, memory, files=files, name="submission"):
+        for record in grade_folder(folder, submitted, timeout, memory, files=files, name="submission", guard=guard):
             records[record.exercise] = record
     for exercise in ids:
         if exercise not in records:

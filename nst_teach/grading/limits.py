@@ -79,3 +79,32 @@ def restore(folder, files):
 
 def gigabytes(n):
     return f"{n / 2**30:.1f} GB"
+
+
+def fingerprint(folders, ignore=("stdout",)):
+    """{"results/results.json": (size, mtime), …} for every file under ``folders`` (at most 2,000 each),
+    named from the folder's own name: to see what an exercise changed."""
+    seen = {}
+    for folder in map(Path, folders):
+        if not folder.exists():
+            seen[folder.name] = None
+            continue
+        for path in [folder, *sorted(folder.rglob("*"))][:2000]:
+            if path.name in ignore:
+                continue
+            try:
+                info = path.lstat()
+            except OSError:
+                continue
+            name = (Path(folder.name) / path.relative_to(folder)).as_posix()
+            seen[name] = (info.st_size, info.st_mtime_ns) if path.is_file() else "folder"
+    return seen
+
+
+def changes(before, after, limit=4):
+    """'wrote results/results.json; deleted submission/ex03_gram.py (and 3 more)' ("" when nothing changed)."""
+    wrote = [f"wrote {p}" for p in after if after[p] not in (None, "folder") and before.get(p) != after[p]]
+    made = [f"made {p}" for p in after if after[p] == "folder" and p not in before]
+    deleted = [f"deleted {p}" for p in before if before[p] is not None and after.get(p) is None]
+    said = wrote + made + deleted
+    return "; ".join(said[:limit]) + (f" (and {len(said) - limit} more)" if len(said) > limit else "")

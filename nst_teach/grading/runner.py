@@ -39,6 +39,7 @@ DEFAULT_TIMEOUT = 120.0  # seconds per exercise (the CLI's --timeout default too
 STARTUP_TIMEOUT = 180.0  # seconds for the worker to import torch before its first exercise
 OUTPUT_LIMIT = 2000  # characters of a student's printed output kept in a record
 ADDRESS_SPACE_VARIABLE = "NST_TEACH_GRADER_ADDRESS_SPACE"  # how the parent gives the worker its limit (bytes)
+GUARD_VARIABLE = "NST_TEACH_GRADER_GUARD"  # folders the student's code must not change (os.pathsep-separated)
 
 
 @dataclass
@@ -94,22 +95,24 @@ def map_students(grade_one, items, jobs, description):
         return [future.result() for future in futures]
 
 
-def grade_folder(folder, ids, timeout=DEFAULT_TIMEOUT, memory=limits.MEMORY, *, files=None, name=None):
+def grade_folder(folder, ids, timeout=DEFAULT_TIMEOUT, memory=limits.MEMORY, *, files=None, name=None, guard=()):
     """Grade one student's folder from a private copy (of ``files``, {name: bytes}, if given: a
-    submission collected from elsewhere). The records name the original folder."""
+    submission collected from elsewhere). The records name the original folder. An exercise whose
+    code changes the copy, ``folder`` or a ``guard`` folder (the autograder's results/) scores 0."""
     folder = Path(folder).resolve()
     files = limits.snapshot(folder) if files is None else files
     name = name or folder.name
     with tempfile.TemporaryDirectory(prefix="nst-copy-") as tmp:
         copy = Path(tmp) / name
         limits.restore(copy, files)
-        records = _grade_folder(copy, ids, timeout, memory, files)
+        guarded = [copy, *map(str, guard)]
+        records = _grade_folder(copy, ids, timeout, memory, files, guarded)
     for record in records:
         record.student, record.directory = name, str(folder)
     return records
 
 
-def _grade_folder(folder, ids, timeout, memory=limits.MEMORY, files=None):
+def _grade_folder(folder, ids, timeout, memory=limits.MEMORY, files=None, guard=()):
     """Run the worker on one folder; on a timeout or crash, record it and restart for the rest (on
     ``files`` again, if given: what the last worker left in the folder is not trusted)."""
     records, pending = {}, list(ids)
@@ -122,7 +125,7 @@ def _grade_folder(folder, ids, timeout, memory=limits.MEMORY, files=None):
             with open(errors, "w+b") as stderr:
                 command = [sys.executable, "-m", "nst_teach.grading", "--worker", str(log), str(folder), *pending]
                 env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
-                       ADDRESS_SPACE_VARIABLE: str(limits.ADDRESS_SPACE)}
+                       ADDRESS_SPACE_VARIABLE: str(limits.ADDRESS_SPACE), GUARD_VARIABLE: os.pathsep.join(map(str, guard))}
                 # cwd: `-m` puts the working folder first on sys.path, before torch is imported.
                 # A session of its own: a timeout kills whatever the student's code started, too.
                 process = subprocess.Popen(command, cwd=tmp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -339,6 +342,14 @@ def _describe(err, folder):
     return f"raised {type(err).__name__}{where}" + (f": {text}" if text else "")
 
 
+def _tampered(record, changed):
+    message = (f"your code changed files it must not touch ({changed}): an exercise's functions only compute "
+               "and return their result")
+    details = [{**d, "points": 0, "passed": False, "status": "error", "message": message} for d in record.details]
+    return Record(record.exercise, 0, record.max_points, "error", message, details, record.output, record.student,
+                  record.directory, record.seconds)
+
+
 def _worker(log_path, folder, exercises):
     """The grading process: grade each exercise, reporting 'start' and the record as JSON lines.
     ``folder`` is a private copy: it is rewritten before each exercise (`limits.restore`)."""
@@ -351,11 +362,16 @@ def _worker(log_path, folder, exercises):
     sys.dont_write_bytecode = True  # leave no __pycache__ in the student's folder
     torch.set_num_threads(1)  # small inputs: threads only add contention when graders run in parallel
     inputs, files = Inputs(), limits.snapshot(folder)
+    guard = [p for p in os.environ.get(GUARD_VARIABLE, "").split(os.pathsep) if p]
     with open(log_path, "a", encoding="utf-8") as log:
         for exercise in exercises:
             log.write(json.dumps({"event": "start", "exercise": exercise}) + "\n")
             log.flush()
             limits.restore(folder, files)
+            before = limits.fingerprint(guard)
             record = grade_here(folder, exercise, inputs)
+            changed = limits.changes(before, limits.fingerprint(guard))
+            if changed:  # the checks only call functions: a file written or deleted is the student's code
+                record = _tampered(record, changed)
             log.write(json.dumps({"event": "record", "record": asdict(record)}, ensure_ascii=False) + "\n")
             log.flush()
