@@ -88,6 +88,16 @@ def test_to_csv_orders_columns_and_totals():
                     ["zoë, the second", "6", "0", "6", "ex05: timed out"]]
 
 
+def test_a_worker_over_its_memory_limit_is_stopped_and_the_next_exercise_graded(tmp_path):
+    """1 GiB held on top of the worker's ~0.7 GB, under a 1.2 GiB limit: stopped by the parent, not by the timeout."""
+    (tmp_path / "ex07_tv_loss.py").write_text("import time\nimport numpy as np\n\n\ndef tv_loss(x):\n"
+                                              "    hog = np.ones(2**27)  # 1 GiB, touched\n    time.sleep(60)\n")
+    (tmp_path / "ex04_content_loss.py").write_text(SOLUTIONS["ex04"])
+    hog, fine = grading.grade(["ex07", "ex04"], tmp_path, timeout=50, memory=int(1.2 * 2**30))
+    assert (hog.status, hog.points) == ("error", 0) and hog.message.startswith("used more than 1.2 GB of memory")
+    assert fine.status == "pass"  # a new worker, after the one that was stopped
+
+
 # ----------------------------------------------------------------------------- what a student hands in
 def test_collect_finds_files_loose_nested_and_zipped_and_says_what_it_ignored(tmp_path):
     (tmp_path / "a" / "b").mkdir(parents=True)

@@ -98,7 +98,7 @@ def map_students(grade_one, items, jobs, description):
 def grade_folder(folder, ids, timeout=DEFAULT_TIMEOUT, memory=limits.MEMORY, *, files=None, name=None, guard=()):
     """Grade one student's folder from a private copy (of ``files``, {name: bytes}, if given: a
     submission collected from elsewhere). The records name the original folder. An exercise whose
-    code changes the copy, ``folder`` or a ``guard`` folder (the autograder's results/) scores 0."""
+    code changes the copy or a ``guard`` folder (the autograder's results/ and submission/) scores 0."""
     folder = Path(folder).resolve()
     files = limits.snapshot(folder) if files is None else files
     name = name or folder.name
