@@ -2,8 +2,8 @@
 
 A student's code runs in a child process (`runner`). Three things keep it from hurting the grader:
 
-- **Address space** (``RLIMIT_AS``, set in the child before Python starts): a request for 20 GB fails at
-  once with ``MemoryError`` inside the student's function, which the check reports. It is generous,
+- **Address space** (``RLIMIT_AS``, set by the worker before any student code runs): a request for 20 GB
+  fails at once with ``MemoryError`` inside the student's function, which the check reports. It is generous,
   because torch reserves far more address space than it touches: a worker grading all eight exercises
   peaked at 3.5 GB of address space and 0.72 GB resident (Intel Xeon with AMX; see
   ``benchmarks/bench_grading.py``).
@@ -13,12 +13,13 @@ A student's code runs in a child process (`runner`). Three things keep it from h
 
 And the student's files are graded from a *private copy*: the worker rewrites it from memory before
 each exercise (`restore`), so a file that deletes or rewrites the submission spoils nothing but its own
-exercise, and the folder a student or instructor gave is never written to.
+exercise, and the folder a student or instructor gave is never written to. The worker also compares
+the copy and the folders it guards (the autograder's results/ and submission/) before and after each
+exercise (`fingerprint`, `changes`): an exercise whose code wrote or deleted files there scores 0.
 """
 
 import os
 import re
-import resource
 import shutil
 from pathlib import Path
 
@@ -29,12 +30,20 @@ COPIED = re.compile(r"[\w.-]+\.py")  # the student's Python files (exercise file
 
 
 def apply_child_limits(address_space=ADDRESS_SPACE):
-    """Called in the child between fork and exec (``preexec_fn``): set its resource limits."""
+    """Called by the worker before any student code runs: set its resource limits (POSIX; elsewhere
+    only the parent's memory watch applies)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return
     for limit, value in ((resource.RLIMIT_AS, address_space), (resource.RLIMIT_FSIZE, FILE_SIZE),
                          (resource.RLIMIT_CORE, 0)):
         soft, hard = resource.getrlimit(limit)
         value = value if hard == resource.RLIM_INFINITY else min(value, hard)
-        resource.setrlimit(limit, (value, hard))
+        try:
+            resource.setrlimit(limit, (value, hard))
+        except (ValueError, OSError):  # macOS refuses some limits: the parent's memory watch still applies
+            pass
 
 
 def resident_bytes(pid):

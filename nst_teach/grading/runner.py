@@ -157,7 +157,10 @@ def _grade_folder(folder, ids, timeout, memory=limits.MEMORY, files=None, guard=
 def _kill(process):
     """Kill the worker and everything in its session (a student's code may start processes)."""
     try:
-        os.killpg(process.pid, signal.SIGKILL)
+        if hasattr(os, "killpg"):
+            os.killpg(process.pid, signal.SIGKILL)
+        else:  # Windows: no sessions
+            process.kill()
     except (ProcessLookupError, PermissionError):
         pass
     process.wait()
