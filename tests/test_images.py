@@ -165,6 +165,20 @@ def test_resize_of_a_full_size_tensor_gives_the_picture_load_image_gives(tmp_pat
     assert difference.mean() < 0.5 and difference.max() <= 1.5
 
 
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+def test_a_large_file_at_size_is_a_lanczos_resize_of_the_whole_picture(tmp_path, suffix):
+    """Decoded reduced (box reduce, JPEG draft) for speed, a file still gives the shape and nearly the
+    pixels of PIL's Lanczos on the full image: 451 × 300 → 64 px is 64 × 43 (a reduce by 3 first
+    would give 151 × 100 and then 64 × 42)."""
+    arr = np.asarray(Image.fromarray(rgb_array(30, 45)).resize((451, 300), Image.BICUBIC))
+    path = write(Image.fromarray(arr), tmp_path / f"big{suffix}", **({"quality": 95} if suffix == ".jpg" else {}))
+    with Image.open(path) as full:
+        expected = np.asarray(full.convert("RGB").resize((64, 43), Image.LANCZOS), dtype=np.float32)
+    img = load_image(path, 64)
+    assert img.shape == (1, 3, 43, 64)
+    assert np.abs(img[0].permute(1, 2, 0).numpy() * 255 - expected).mean() < 0.6
+
+
 def test_lanczos_weights_are_an_averaging_filter():
     W = lanczos_weights(100, 30, dtype=torch.float64)
     assert W.shape == (30, 100)
@@ -378,7 +392,8 @@ def test_absurdly_large_image_is_a_one_line_error(tmp_path):
 
 
 def test_large_jpeg_is_decoded_at_reduced_size(tmp_path, monkeypatch):
-    """Draft mode: a 4000 × 3000 JPEG asked for at 256 px is decoded at 1/8 scale (500 × 375)."""
+    """Draft mode: a 4000 × 3000 JPEG asked for at 256 px is decoded at 1/2 scale (2000 × 1500), the
+    smallest that keeps 4 × 256 px for the Lanczos resize."""
     path = tmp_path / "phone.jpg"
     Image.new("RGB", (4000, 3000), (10, 120, 200)).save(path, quality=90)
     decoded = []
@@ -391,7 +406,7 @@ def test_large_jpeg_is_decoded_at_reduced_size(tmp_path, monkeypatch):
 
     monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", load)
     img = load_image(path, 256)
-    assert decoded and decoded[0] == (500, 375)
+    assert decoded and decoded[0] == (2000, 1500)
     assert img.shape == (1, 3, 192, 256)
 
 
