@@ -80,7 +80,9 @@ def painting(sample_cache):
     return load_image("starry_night", 80, cache_dir=sample_cache)[..., :, :52]  # (1, 3, 60, 52): portrait, larger
 
 
-@pytest.mark.parametrize("precision, rel", [("fp32", 1e-4), ("bf16", 0.01)])
+# bf16 (the network's arithmetic where the CPU has it) rounds each feature to an 8-bit mantissa: the
+# style term then differs by 1.0–1.1 % here (0.7–1.1 % at 512 px); the objective itself is the fp32 one.
+@pytest.mark.parametrize("precision, rel", [("fp32", 1e-4), ("bf16", 0.02)])
 def test_paper_weighting_is_the_literal_objective(vgg, photo, painting, precision, rel):
     """Our loss for an image between the photo and noise equals the literal sum, term by term."""
     assert painting.shape[-2:] != photo.shape[-2:] and painting.shape[-1] < painting.shape[-2]
