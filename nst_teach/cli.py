@@ -4,8 +4,9 @@
     nst-teach samples
     nst-teach features IMAGE --layers relu1_1,relu3_1,relu5_1 -o grid.png
     nst-teach features cat starry_night --channels-at 3,17,42 -o same_channels.png
-    nst-teach exercises init DIR
-    nst-teach grade [ex03 …] [--dir DIR] [--json]
+    nst-teach exercises init DIR  |  reset ex03 [--dir DIR]  |  zip [--dir DIR] [-o submission.zip]
+    nst-teach grade [ex03 …] [--dir DIR] [--json] [--csv grades.csv] [--jobs N]
+    nst-teach autograder -o autograder.zip [--exercises ex01,ex03]
     nst-teach figures [-o figures]
 
 A user mistake prints one line ``error: …`` (what is wrong and what to do) and exits with code 2.
@@ -229,15 +230,45 @@ def _channel_indices(text):
 
 
 def cmd_exercises(args):
-    from .grading import run_init_command
+    from .grading import run_init_command, run_reset_command, run_zip_command
 
-    return run_init_command(args.dir)
+    if args.action == "init":
+        return run_init_command(args.dir)
+    if args.action == "reset":
+        return run_reset_command(args.exercise, args.dir)
+    return run_zip_command(args.dir, args.output)
 
 
 def cmd_grade(args):
     from .grading import run_grade_command
 
-    return run_grade_command(args.exercises or None, args.dir, args.json, args.timeout)
+    return run_grade_command(args.exercises or None, args.dir, args.json, args.timeout, csv=args.csv, jobs=args.jobs)
+
+
+def cmd_autograder(args):
+    from .grading import run_autograder_command
+
+    return run_autograder_command(args.output, _layers(args.exercises or "") or None, args.timeout)
+
+
+def _jobs(text):
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of students at a time ≥ 1, got {text!r}")
+    return value
+
+
+def _seconds(text):
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number of seconds, got {text!r}")
+    return value
 
 
 def cmd_figures(args):
@@ -274,9 +305,16 @@ def build_parser():
     p.add_argument("--weights", default="auto")
     p.set_defaults(run=cmd_features)
 
-    p = sub.add_parser("exercises", help="set up the exercises")
-    p.add_argument("action", choices=["init"])
-    p.add_argument("dir", help="folder to copy fresh exercise templates into")
+    p = sub.add_parser("exercises", help="set up, reset or zip the exercises")
+    actions = p.add_subparsers(dest="action", required=True)
+    q = actions.add_parser("init", help="copy fresh templates into a folder (never overwrites)")
+    q.add_argument("dir", help="folder to copy fresh exercise templates into")
+    q = actions.add_parser("reset", help="put one exercise's template back (your file is kept as a dated .bak)")
+    q.add_argument("exercise", help="e.g. ex03")
+    q.add_argument("--dir", default=None, help="the exercise folder (default: found as `nst-teach grade` finds it)")
+    q = actions.add_parser("zip", help="zip your exercise files to upload (Gradescope, an LMS)")
+    q.add_argument("--dir", default=None, help="the exercise folder (default: found as `nst-teach grade` finds it)")
+    q.add_argument("-o", "--output", default="submission.zip", help="the zip to write (default submission.zip)")
     p.set_defaults(run=cmd_exercises)
 
     from .grading import DEFAULT_TIMEOUT
@@ -286,8 +324,17 @@ def build_parser():
     p.add_argument("--dir", default=None, help="the exercise folder (default: $NST_TEACH_EXERCISES, . if it holds "
                                                "exercise files, ./exercises, ../exercises), or a class folder of students")
     p.add_argument("--json", action="store_true", help="one JSON record per exercise (for a gradebook)")
-    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help=f"seconds per exercise (default {DEFAULT_TIMEOUT:g})")
+    p.add_argument("--csv", default=None, metavar="FILE",
+                   help="write the class's gradebook: one row per student folder or zip of --dir, a Points Possible row")
+    p.add_argument("--jobs", type=_jobs, default=None, help="students graded at a time (default: the cores)")
+    p.add_argument("--timeout", type=_seconds, default=DEFAULT_TIMEOUT, help=f"seconds per exercise (default {DEFAULT_TIMEOUT:g})")
     p.set_defaults(run=cmd_grade)
+
+    p = sub.add_parser("autograder", help="make a Gradescope autograder zip")
+    p.add_argument("-o", "--output", required=True, help="the zip to write, e.g. autograder.zip")
+    p.add_argument("--exercises", default=None, help="the assignment's exercises, e.g. ex01,ex03 (default: all)")
+    p.add_argument("--timeout", type=_seconds, default=None, help="seconds per exercise (default 30)")
+    p.set_defaults(run=cmd_autograder)
 
     p = sub.add_parser("figures", help="regenerate every figure of the README and the lessons")
     p.add_argument("-o", "--output", default="figures", help="output folder (default figures/)")

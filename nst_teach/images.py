@@ -64,11 +64,13 @@ def to_rgb(pil):
     return pil.convert("RGB")
 
 
-def resize_longest(pil, size):
-    """Scale so that the longest side is ``size`` pixels, keeping the aspect ratio."""
+def resize_longest(pil, size, original=None):
+    """Scale so that the longest side is ``size`` pixels, keeping the aspect ratio of ``original``
+    (width, height): the file's own size when ``pil`` was decoded reduced (default: pil's size), so
+    the shape is the one a resize of the full image gives."""
     if size is None:
         return pil
-    w, h = pil.size
+    w, h = original or pil.size
     scale = size / max(w, h)
     new = (max(1, round(w * scale)), max(1, round(h * scale)))
     return pil.resize(new, Image.LANCZOS) if new != pil.size else pil
@@ -86,24 +88,32 @@ def _no_pil_pixel_limit():
         Image.MAX_IMAGE_PIXELS = before
 
 
+# Shortcuts before the Lanczos resize keep at least this many times the requested size: the result
+# then differs from a Lanczos resize of the full image by a mean of 0.1–0.4/255, 8-bit rounding
+# (measured: retina.jpg, 1411 px, at 128 px; a 4100 px PNG and JPEG at 128–512 px; 1.7/255 with a
+# margin of 1), so a file and the same picture as a full-size tensor give the same target.
+MARGIN = 4
+
+
 def _read(path, size):
     """Decode ``path`` no larger than needed for longest side ``size`` (None: MAX_SIZE).
 
-    A JPEG is decoded at 1/2, 1/4 or 1/8 scale when that still covers ``size`` (PIL's draft mode:
-    a 200 MP phone photo then never exists in memory at full size); any other format is decoded and
-    then box-reduced by a whole factor, keeping at least twice ``size`` for the Lanczos resize."""
+    A JPEG is decoded at 1/2, 1/4 or 1/8 scale when that still covers MARGIN × ``size`` (PIL's draft
+    mode: a 200 MP phone photo then never exists in memory at full size); any other format is
+    decoded and then box-reduced by a whole factor, keeping at least MARGIN × ``size`` for the
+    Lanczos resize. Returns (image, original (width, height))."""
     target = size or MAX_SIZE
     with _no_pil_pixel_limit(), Image.open(path) as opened:
         w, h = opened.size
         if w * h > MAX_PIXELS:
             raise NSTError(f"{path} is {w}×{h} pixels ({w * h / 1e6:.0f} megapixels), above the limit of "
                            f"{MAX_PIXELS / 1e6:.0f}: downscale it first (e.g. to 4000 px)")
-        opened.draft(None, (target, target))  # JPEG only; a no-op for other formats
+        opened.draft(None, (MARGIN * target, MARGIN * target))  # JPEG only; a no-op for other formats
         opened.load()  # read everything now: a truncated file fails here, not later
-        factor = max(opened.size) // (2 * target)
+        factor = max(opened.size) // (MARGIN * target)
         if factor > 1 and opened.mode in ("L", "LA", "RGB", "RGBA", "I", "F", "CMYK"):  # modes reduce() takes
-            return opened.reduce(factor)
-        return opened.copy()
+            return opened.reduce(factor), (w, h)
+        return opened.copy(), (w, h)
 
 
 def load_image(source, size=None, *, cache_dir=None):
@@ -116,18 +126,20 @@ def load_image(source, size=None, *, cache_dir=None):
     """
     check_size(size)
     if isinstance(source, Image.Image):
-        pil, name = source, "image"
+        pil, name, file_size = source, "image", source.size
     else:
         path = resolve_source(source, cache_dir)
         name = str(path)
         try:
-            pil = _read(path, size)
+            pil, file_size = _read(path, size)
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as err:
             raise NSTError(f"cannot read {name} as an image ({err}): give a PNG or JPEG file") from None
     original = to_rgb(pil)
     if size is None and max(original.size) > MAX_SIZE:
         size = MAX_SIZE
-    pil = resize_longest(original, size)
+    if original.size != pil.size:  # EXIF rotation turned it: so is the file's size
+        file_size = file_size[::-1]
+    pil = resize_longest(original, size, file_size)
     # Check the original too: upscaling a 20-pixel thumbnail to 256 would only invent detail.
     for checked in (original, pil):
         if min(checked.size) < MIN_SIZE:
@@ -136,14 +148,53 @@ def load_image(source, size=None, *, cache_dir=None):
     return torch.from_numpy(arr).permute(2, 0, 1).unsqueeze(0).contiguous()  # (1, 3, H, W)
 
 
-def resize_image(img, shape, clip=True):
-    """Bilinear resize of a [1, C, H, W] tensor to ``shape`` = (H', W'), kept in [0, 1] (clip=False:
-    values as they come, e.g. for a difference of two images).
+def lanczos_weights(n_in, n_out, dtype=torch.float32, device="cpu"):
+    """The [n_out, n_in] matrix W of PIL's Lanczos-3 resampling along one axis: out = W @ in.
 
-    Antialiased: when shrinking, each output pixel averages all the input pixels it covers (as PIL
-    does), instead of sampling 4 of them and aliasing fine texture into noise."""
-    out = torch.nn.functional.interpolate(img, size=tuple(shape), mode="bilinear", align_corners=False, antialias=True)
-    return out.clamp(0, 1) if clip else out  # (1, C, H', W')
+    Output pixel o sits at c = (o + ½)·s in input coordinates, s = n_in / n_out. It averages the
+    input pixels j with c − r ≤ j + ½ < c + r (r = 3·max(s, 1)) by the weights
+        k(t) = sinc(t)·sinc(t/3) for |t| < 3 (0 elsewhere),   t = (j + ½ − c) / max(s, 1),
+    divided by their sum. When shrinking (s > 1) the filter is s times wider: each output pixel
+    averages all the input pixels it covers (a low-pass filter against aliasing); sinc's lobes keep
+    the edges sharp where a triangle (bilinear) filter blurs them. The window [j_min, j_max) is
+    PIL's own (``precompute_coeffs`` in Resample.c), so the weights are PIL's, up to rounding.
+    """
+    s = n_in / n_out
+    stretch = max(s, 1.0)
+    r = 3.0 * stretch  # the filter's support in input pixels
+    c = (torch.arange(n_out, dtype=torch.float64) + 0.5) * s  # (n_out,) centres
+    j = torch.arange(n_in, dtype=torch.float64)  # (n_in,) input pixels
+    j_min = torch.trunc(c - r + 0.5).clamp(min=0)  # C's (int) cast truncates, as PIL does
+    j_max = torch.trunc(c + r + 0.5).clamp(max=n_in)
+    t = (j[None, :] + 0.5 - c[:, None]) / stretch  # (n_out, n_in)
+    k = torch.where(t.abs() < 3.0, torch.sinc(t) * torch.sinc(t / 3.0), torch.zeros_like(t))
+    inside = (j[None, :] >= j_min[:, None]) & (j[None, :] < j_max[:, None])
+    k = k * inside
+    return (k / k.sum(dim=1, keepdim=True)).to(device=device, dtype=dtype)  # (n_out, n_in), rows sum to 1
+
+
+def resize_image(img, shape, clip=True):
+    """Resize a [1, C, H, W] tensor to ``shape`` = (H', W') with PIL's Lanczos filter, in float:
+    the same resampling `load_image` applies to files, so a picture given as a path, as a full-size
+    tensor or already at size gives the same image (to 8-bit rounding). Kept in [0, 1] (clip=False:
+    values as they come, e.g. for a difference of two images; Lanczos can overshoot near edges).
+
+        out = W_H · img · W_Wᵀ   with W_H [H', H], W_W [W', W] from `lanczos_weights`
+
+    Separable, as PIL does it: first along the rows (width), then along the columns (height).
+    Measured against PIL on an 8-bit painting shrunk 1400 → 512 px: a mean difference of 0.25/255, at
+    most 1.1/255 (PIL rounds to 8 bits after each pass; this stays in float); on float images, below 1e-6.
+    A matrix product, so autograd differentiates it and it runs on any device."""
+    H, W = img.shape[-2:]
+    if tuple(shape) == (H, W):
+        return img.clamp(0, 1) if clip else img
+    W_H = lanczos_weights(H, shape[0], img.dtype, img.device)  # (H', H)
+    W_W = lanczos_weights(W, shape[1], img.dtype, img.device)  # (W', W)
+    rows = img @ W_W.T  # (1, C, H, W) @ (W, W') → (1, C, H, W')
+    if clip:  # PIL clips an 8-bit image between the passes too: the same pixels where edges overshoot
+        rows = rows.clamp(0, 1)
+    out = W_H @ rows  # (H', H) @ (1, C, H, W') → (1, C, H', W')
+    return out.clamp(0, 1) if clip else out
 
 
 def to_pil(img):

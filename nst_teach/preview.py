@@ -19,9 +19,9 @@ import time
 import torch
 
 from .config import STYLE_LAYERS, TransferConfig
-from .images import load_image, to_pil
+from .images import to_pil
 from .samples import list_samples
-from .transfer import style_transfer
+from .transfer import image_at_size, style_transfer
 from .vgg import default_device, load_vgg19
 
 PREVIEW_SIZE = 256
@@ -54,7 +54,9 @@ class Preview:
         self.image, self.result, self.history = None, None, []
 
     def _load(self, source):
-        return load_image(source, self.size).to(self.device) if not torch.is_tensor(source) else source.to(self.device)
+        """A path, sample or tensor at longest side ``self.size``: a tensor is resampled as a file
+        is (PIL's Lanczos, `images.resize_image`), so both give the same picture and the same targets."""
+        return image_at_size(source, self.size, self.device)
 
     def update(self, **changes):
         """Apply ``changes`` (style, style_weight, style_layer_weights) and re-run from the last image.

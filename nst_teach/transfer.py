@@ -271,7 +271,9 @@ def _check_model_options(model, config):
 
 
 def image_at_size(source, size, device="cpu"):
-    """A path/sample loaded at longest side ``size``, or a tensor resized to it (None: as it is)."""
+    """A path/sample loaded at longest side ``size``, or a tensor resized to it (None: as it is).
+    Both with PIL's Lanczos filter (`resize_image`): a picture given as a path, a full-size tensor or
+    a tensor already at size gives the same image, hence the same targets P and A."""
     if not torch.is_tensor(source):
         return load_image(source, size).to(device)
     img = _check_image(source).detach().to(device=device, dtype=torch.float32)

@@ -28,17 +28,37 @@ def load(name):
 
 def test_time_to_quality_runs_end_to_end(tmp_path, capsys):
     ttq = load("time_to_quality")
-    rows = ttq.main(["--size", "128", "--classic-iterations", "3", "--fast-steps", "2",
+    rows = ttq.main(["--size", "128", "--classic-iterations", "3", "--fast-steps", "2", "--verbose",
                      "--coarse-to-fine", "0.5,1:2,1", "--out", str(tmp_path)])
     out = capsys.readouterr().out
-    assert "(a) classic L-BFGS" in out and "(b) nst-teach default path" in out and "(c)" in out
-    assert out.index("evals to 1.05×(a)") < out.index("run")  # evaluations to the target: the first column
-    assert [r["iterations"] for r in rows] == [3, 2, 3]
+    assert "(a) classic L-BFGS" in out and "(b) nst-teach default path" in out and "(b) default path from the photo" in out and "(c)" in out
+    header = next(line for line in out.splitlines() if "evals to 1.05×(a)" in line)
+    assert header.index("evals to 1.05×(a)") < header.index("run")  # evaluations to the target: the first column
+    assert "the photo itself: nst-teach's own loss" in out and out.count("saved image: judged") == 3
+    assert [r["iterations"] for r in rows] == [3, 2, 2, 3]
     assert all(math.isfinite(r["total"]) and r["evaluations"] >= r["iterations"] for r in rows)
-    for name in ("time_to_quality.png", "classic.png", "fast.png", "coarse_to_fine.png", "time_to_quality.json"):
+    for name in ("time_to_quality.png", "classic.png", "fast.png", "fast_from_photo.png", "coarse_to_fine.png",
+                 "time_to_quality.json", "photo.png", "painting.png"):
         assert (tmp_path / name).stat().st_size > 0
     numbers = json.loads((tmp_path / "time_to_quality.json").read_text())
     assert numbers["target"] == pytest.approx(ttq.TOLERANCE * rows[0]["total"])
+    assert numbers["inputs"] == "tensors" and numbers["content"].endswith("photo.png")
+
+
+def test_time_to_quality_judges_as_the_shared_judge_does(tmp_path, cat, sample_cache):
+    """The fallback judge (nst-teach in fp32 from the files) and the shared, independent one agree."""
+    ttq = load("time_to_quality")
+    if not (Path(ttq.default_judge_dir()) / "gatys_ref.py").exists():
+        pytest.skip("no shared judge next to the repository")
+    from nst_teach.images import load_image, resolve_source
+
+    paths = [str(resolve_source(name, sample_cache)) for name in ("cat", "starry_night")]
+    shared, fallback = ttq.Judge(*paths, 64), ttq.Judge(*paths, 64, judge_dir=tmp_path)
+    assert "shared judge" in shared.name and "no judge" in fallback.name
+    img = load_image(paths[0], 64) * 0.8 + 0.1
+    a, b = shared(img), fallback(img)
+    for part in ("content", "style", "total"):
+        assert b[part] == pytest.approx(a[part], rel=0.01), part
 
 
 def test_first_reaching_gives_the_evaluations_and_time_at_or_below_the_target():

@@ -15,7 +15,7 @@ import torch
 from PIL import Image, JpegImagePlugin
 
 from nst_teach.errors import NSTError
-from nst_teach.images import MAX_SIZE, MIN_SIZE, load_image, save_gif, save_image, to_pil
+from nst_teach.images import MAX_SIZE, MIN_SIZE, lanczos_weights, load_image, resize_image, save_gif, save_image, to_pil
 
 
 def write(pil, path, **kwargs):
@@ -135,6 +135,63 @@ def test_16_bit_png_is_scaled_by_its_range(tmp_path):
 def test_resize_by_longest_side(tmp_path, w, h, size, expected_hw):
     path = write(Image.fromarray(rgb_array(h, w)), tmp_path / "r.png")
     assert load_image(path, size).shape == (1, 3, *expected_hw)
+
+
+# A float image through PIL's own Lanczos ('F' mode: one channel of 32-bit floats, no 8-bit rounding).
+def pil_lanczos_float(arr, hw):
+    """(H, W, 3) float32 → (3, H', W') by PIL's LANCZOS, channel by channel."""
+    return np.stack([np.asarray(Image.fromarray(arr[..., i], "F").resize(hw[::-1], Image.LANCZOS)) for i in range(3)])
+
+
+@pytest.mark.parametrize("hw, new_hw", [((120, 170), (37, 55)),     # shrink by ~3, odd factors
+                                         ((45, 64), (131, 200)),     # enlarge
+                                         ((70, 50), (70, 33))])      # one axis only
+def test_resize_image_is_pils_lanczos(hw, new_hw):
+    arr = np.random.default_rng(1).random((*hw, 3), dtype=np.float32)
+    ours = resize_image(torch.from_numpy(arr).permute(2, 0, 1)[None], new_hw, clip=False)[0].numpy()
+    assert ours.shape == (3, *new_hw)
+    np.testing.assert_allclose(ours, pil_lanczos_float(arr, new_hw), atol=1e-5)
+
+
+def test_resize_of_a_full_size_tensor_gives_the_picture_load_image_gives(tmp_path):
+    """The same file loaded at 64 px by PIL (8-bit) and loaded full size then resized as a tensor:
+    the same pixels up to PIL's 8-bit rounding, even on hard edges (where Lanczos overshoots)."""
+    arr = rgb_array(150, 230)
+    arr[40:90, 60:140] = (255, 0, 0)  # a hard-edged block: overshoot to clip
+    path = write(Image.fromarray(arr), tmp_path / "x.png")
+    small = load_image(path, 64)
+    resized = resize_image(load_image(path), small.shape[-2:])
+    difference = (resized - small).abs() * 255
+    assert difference.mean() < 0.5 and difference.max() <= 1.5
+
+
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+def test_a_large_file_at_size_is_a_lanczos_resize_of_the_whole_picture(tmp_path, suffix):
+    """Decoded reduced (box reduce, JPEG draft) for speed, a file still gives the shape and nearly the
+    pixels of PIL's Lanczos on the full image: 451 × 300 → 64 px is 64 × 43 (a reduce by 3 first
+    would give 151 × 100 and then 64 × 42)."""
+    arr = np.asarray(Image.fromarray(rgb_array(30, 45)).resize((451, 300), Image.BICUBIC))
+    path = write(Image.fromarray(arr), tmp_path / f"big{suffix}", **({"quality": 95} if suffix == ".jpg" else {}))
+    with Image.open(path) as full:
+        expected = np.asarray(full.convert("RGB").resize((64, 43), Image.LANCZOS), dtype=np.float32)
+    img = load_image(path, 64)
+    assert img.shape == (1, 3, 43, 64)
+    assert np.abs(img[0].permute(1, 2, 0).numpy() * 255 - expected).mean() < 0.6
+
+
+def test_lanczos_weights_are_an_averaging_filter():
+    W = lanczos_weights(100, 30, dtype=torch.float64)
+    assert W.shape == (30, 100)
+    torch.testing.assert_close(W.sum(dim=1), torch.ones(30, dtype=torch.float64))
+    assert (W < 0).any()  # sinc's negative lobes: what keeps edges sharp (a triangle filter has none)
+    # a shrink by 10/3 reaches 3·(10/3) = 10 input pixels either side of each output pixel's centre
+    assert ((W != 0).sum(dim=1) <= 21).all() and (W[15] != 0).sum() >= 19
+    torch.testing.assert_close(lanczos_weights(20, 20, dtype=torch.float64), torch.eye(20, dtype=torch.float64))
+
+
+def test_resize_to_the_same_shape_is_the_identity():
+    img = torch.rand(1, 3, 20, 30)
+    assert torch.equal(resize_image(img, (20, 30)), img)
 
 
 def test_no_size_keeps_the_original(tmp_path):
@@ -335,7 +392,8 @@ def test_absurdly_large_image_is_a_one_line_error(tmp_path):
 
 
 def test_large_jpeg_is_decoded_at_reduced_size(tmp_path, monkeypatch):
-    """Draft mode: a 4000 × 3000 JPEG asked for at 256 px is decoded at 1/8 scale (500 × 375)."""
+    """Draft mode: a 4000 × 3000 JPEG asked for at 256 px is decoded at 1/2 scale (2000 × 1500), the
+    smallest that keeps 4 × 256 px for the Lanczos resize."""
     path = tmp_path / "phone.jpg"
     Image.new("RGB", (4000, 3000), (10, 120, 200)).save(path, quality=90)
     decoded = []
@@ -348,7 +406,7 @@ def test_large_jpeg_is_decoded_at_reduced_size(tmp_path, monkeypatch):
 
     monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "load", load)
     img = load_image(path, 256)
-    assert decoded and decoded[0] == (500, 375)
+    assert decoded and decoded[0] == (2000, 1500)
     assert img.shape == (1, 3, 192, 256)
 
 

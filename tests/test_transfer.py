@@ -12,7 +12,7 @@ import torch
 import nst_teach.config as config
 import nst_teach.transfer as transfer
 from nst_teach.errors import NSTError
-from nst_teach.images import load_image
+from nst_teach.images import load_image, save_image
 from nst_teach.transfer import (
     StyleTransferLoss,
     TransferConfig,
@@ -420,3 +420,46 @@ def test_lbfgs_runs_with_the_configured_line_search(content, style, vgg, monkeyp
     assert len(images) == 4
     assert len(searches) == (4 if line_search == "armijo" else 0)  # one Armijo search per iteration, or torch's
     assert TransferConfig().line_search == "armijo"  # the default: fewer evaluations to the same loss at 512 px
+
+
+# ----------------------------------------------------------------------------- one picture, one target
+
+
+@pytest.fixture(scope="module")
+def photo_and_painting(tmp_path_factory, sample_cache):
+    """A 150 px photo and a 200 × 130 painting (another size and aspect ratio) saved as PNG files."""
+    folder = tmp_path_factory.mktemp("pair")
+    photo, painting = folder / "photo.png", folder / "painting.png"
+    save_image(load_image("cat", 150, cache_dir=sample_cache), photo)  # (1, 3, 100, 150)
+    save_image(load_image("starry_night", 200, cache_dir=sample_cache)[..., :130, :], painting)  # (1, 3, 130, 200)
+    return photo, painting
+
+
+def as_given(path, how):
+    """The same picture given three ways: its path, a full-size tensor, a tensor already at SIZE."""
+    return {"path": path, "full-size tensor": load_image(path), "pre-sized tensor": load_image(path, SIZE)}[how]
+
+
+@pytest.mark.parametrize("how", ["full-size tensor", "pre-sized tensor"])
+def test_the_same_picture_as_path_or_tensor_gives_the_same_targets_and_result(vgg, photo_and_painting, how):
+    """A path is loaded by PIL's Lanczos; a tensor must be resized the same way, or the style target
+    A (and so the whole result) changes with how the user handed the picture over."""
+    photo, painting = photo_and_painting
+    config = TransferConfig(size=SIZE, weighting="paper")
+
+    def targets(c, s):
+        c, s = transfer.image_at_size(c, SIZE, "cpu"), transfer.image_at_size(s, SIZE, "cpu")
+        return StyleTransferLoss(vgg, c, s, config, "fp32")
+
+    by_path, other = targets(photo, painting), targets(as_given(photo, how), as_given(painting, how))
+    for layer, A in by_path.A.items():
+        assert (other.A[layer] - A).norm() / A.norm() < 0.01, layer
+    for layer, P in by_path.P.items():
+        assert (other.P[layer] - P).norm() / P.norm() < 0.01, layer
+
+    options = dict(model=vgg, size=SIZE, steps=4, precision="fp32", init="noise", seed=3, weighting="paper")
+    a = style_transfer(photo, painting, **options)
+    b = style_transfer(as_given(photo, how), as_given(painting, how), **options)
+    assert b.image.shape == a.image.shape == (1, 3, 43, 64)
+    assert [h["total"] for h in b.history] == pytest.approx([h["total"] for h in a.history], rel=0.01)
+    assert (b.image - a.image).abs().mean() < 0.005

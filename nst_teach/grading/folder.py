@@ -136,3 +136,65 @@ def start_exercises(directory=None):
     print(f"{folder}: {done}" + (f", kept the {len(kept)} already there (never overwritten)" if kept else ""))
     print('next: open ex01_preprocess.py there, replace its `raise NotImplementedError` line, then run check("ex01")')
     return folder
+
+
+def reset_exercise(exercise, directory=None, *, now=None):
+    """Put the template of ``exercise`` ("ex03") back in the exercise folder, keeping the student's file
+    as ``ex03_gram.py.YYYYMMDD-HHMMSS.bak`` beside it (a name the grader never reads). Returns
+    (the exercise file, the backup or None when there was no file or it was the template already)."""
+    import datetime
+    import shutil
+
+    from .spec import exercise_ids
+    from .spec import exercises as registry
+
+    (exercise,) = exercise_ids([exercise])
+    folder = resolve_directory(directory)
+    name = registry()[exercise].file
+    template, target = (templates_folder() / name).read_bytes(), folder / name
+    backup = None
+    if target.is_file() and target.read_bytes() != template:
+        stamp = (now or datetime.datetime.now()).strftime("%Y%m%d-%H%M%S")
+        backup = folder / f"{name}.{stamp}.bak"
+        if backup.exists():
+            raise NSTError(f"{backup} exists already: wait a second and reset again")
+        shutil.copy2(target, backup)
+    elif target.exists() and not target.is_file():
+        raise NSTError(f"{target} is not a file: move it away, then reset again")
+    partial = folder / f".{name}.partial"
+    try:
+        partial.write_bytes(template)
+        os.replace(partial, target)
+    except OSError as err:
+        raise NSTError(f"cannot write {target} ({err.strerror}): choose a folder you can write to") from None
+    return target, backup
+
+
+def submission_zip(directory=None, output="submission.zip"):
+    """Zip the exercise files of the folder (see `find_folder`) into ``output``, to upload (Gradescope,
+    an LMS). Returns (the zip's path, [files in it], [exercises still the untouched template])."""
+    import zipfile
+
+    from .spec import exercises as registry
+
+    folder, output = resolve_directory(directory), Path(output).expanduser()
+    if output.suffix.lower() != ".zip":
+        raise NSTError(f"{output}: give a .zip file name, e.g. submission.zip")
+    if not output.parent.is_dir():
+        raise NSTError(f"folder not found: {output.parent}: create it, or give another output path")
+    files, untouched = [], []
+    for exercise, spec in registry().items():
+        path = folder / spec.file
+        if path.is_file():
+            files.append(path)
+            template = templates_folder() / spec.file
+            if template.is_file() and template.read_bytes() == path.read_bytes():
+                untouched.append(exercise)
+    if not files:
+        raise NoExerciseFolder(f"no exercise files in {folder}: run `nst-teach exercises init {folder}` first")
+    partial = output.with_name(f".{output.name}.partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in files:
+            archive.write(path, path.name)  # flat: the autograder finds the files by name
+    os.replace(partial, output)
+    return output, [p.name for p in files], untouched

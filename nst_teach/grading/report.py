@@ -58,7 +58,8 @@ def format_record(record):
 
 def record_html(record):
     """The verdict as a small HTML block for a notebook: a coloured bar, the points, each check with ✓ / ✗."""
-    colour = {"pass": "#1a7f37", "fail": "#b35900", "not attempted": "#555", "error": "#cf222e", "timeout": "#cf222e"}[record.status]
+    colour = {"pass": "#1a7f37", "fail": "#b35900", "not attempted": "#555", "not submitted": "#555", "error": "#cf222e",
+              "timeout": "#cf222e"}[record.status]
     items = "".join(
         f"<li>{'✓' if d['passed'] else '✗'} {html.escape(d['check'])} ({d['points']}/{d['max_points']})"
         + (f": {html.escape(d['message'])}" if d["message"] else "") + "</li>" for d in record.details)

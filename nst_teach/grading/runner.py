@@ -6,9 +6,13 @@ in an empty temporary folder) that imports torch, then puts the student's folder
 imports the exercise files and runs each exercise's checks on them (`grade_here`). Student code
 therefore never runs in the caller's process: an infinite loop, a crash, ``sys.exit()`` or a megabyte
 of prints cannot take the grader down, and nothing leaks from one student's folder into another's.
-The worker reports each exercise as it starts and finishes; the parent kills it when one exercise
-exceeds ``timeout`` seconds, records "timeout" for that exercise, and starts a new worker for the rest.
+The worker reports each exercise as it starts and finishes; the parent kills it (and anything it
+started) when one exercise exceeds ``timeout`` seconds or its memory passes ``memory`` bytes, records
+that exercise as "timeout" or "error", and starts a new worker for the rest. The worker grades a
+private copy of the folder, rewritten before each exercise, under the resource limits of `limits`.
 While an exercise runs, a `Referee` makes sure the student's functions are not the library's own.
+Several folders (a class) are graded ``jobs`` at a time, each in its own worker; the records come
+back in the folders' order whatever ``jobs`` is.
 """
 
 import importlib
@@ -16,6 +20,7 @@ import io
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -25,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..errors import NSTError
+from . import limits
 from .folder import resolve_directory, student_folders
 from .spec import exercise_ids
 from .spec import exercises as registry
@@ -32,6 +38,8 @@ from .spec import exercises as registry
 DEFAULT_TIMEOUT = 120.0  # seconds per exercise (the CLI's --timeout default too); the reference solutions take < 2 s each
 STARTUP_TIMEOUT = 180.0  # seconds for the worker to import torch before its first exercise
 OUTPUT_LIMIT = 2000  # characters of a student's printed output kept in a record
+ADDRESS_SPACE_VARIABLE = "NST_TEACH_GRADER_ADDRESS_SPACE"  # how the parent gives the worker its limit (bytes)
+GUARD_VARIABLE = "NST_TEACH_GRADER_GUARD"  # folders the student's code must not change (os.pathsep-separated)
 
 
 @dataclass
@@ -51,38 +59,89 @@ class Record:
     seconds: float = 0.0
 
 
-def grade(exercises=None, directory=None, timeout=DEFAULT_TIMEOUT):
+def grade(exercises=None, directory=None, timeout=DEFAULT_TIMEOUT, *, jobs=1, memory=limits.MEMORY):
     """Grade the exercises (default: all) in ``directory`` (see `folder.resolve_directory`). Returns one
-    `Record` per exercise, or per student × exercise when ``directory`` holds students' folders."""
+    `Record` per exercise, or per student × exercise when ``directory`` holds students' folders, graded
+    ``jobs`` folders at a time (same records, same order, for any ``jobs``)."""
     ids = exercise_ids(exercises)
+    check_limits(timeout, jobs, memory)
+    folders = student_folders(resolve_directory(directory))
+    results = map_students(lambda folder: grade_folder(folder, ids, timeout, memory), folders, jobs, "grading")
+    return [record for records in results for record in records]
+
+
+def check_limits(timeout, jobs=1, memory=limits.MEMORY):
     if not (isinstance(timeout, (int, float)) and timeout > 0):
         raise NSTError(f"timeout must be a positive number of seconds, got {timeout!r}")
+    if not (isinstance(jobs, int) and jobs >= 1):
+        raise NSTError(f"jobs must be a whole number ≥ 1, got {jobs!r}")
+    if not (isinstance(memory, (int, float)) and memory >= 2**28):
+        raise NSTError(f"the memory limit must be at least 256 MB, got {memory!r} bytes")
+
+
+def map_students(grade_one, items, jobs, description):
+    """[grade_one(item) for item in items], ``jobs`` at a time (threads that each wait on a worker
+    process), in the items' order, with a progress bar on a terminal when there are several."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from tqdm import tqdm
 
-    records, folders = [], student_folders(resolve_directory(directory))
-    # A class takes a few seconds per student: show progress (on a terminal only, and only for a class).
-    for folder in tqdm(folders, desc="grading", unit="student", disable=None if len(folders) > 1 else True, leave=False):
-        records += _grade_folder(folder.resolve(), ids, timeout)
+    items = list(items)
+    with tqdm(total=len(items), desc=description, unit="student", disable=None if len(items) > 1 else True,
+              leave=False) as bar, ThreadPoolExecutor(max_workers=max(1, min(jobs, len(items) or 1))) as pool:
+        futures = [pool.submit(grade_one, item) for item in items]
+        for future in futures:
+            future.add_done_callback(lambda _: bar.update(1))
+        return [future.result() for future in futures]
+
+
+def grade_folder(folder, ids, timeout=DEFAULT_TIMEOUT, memory=limits.MEMORY, *, files=None, name=None, guard=()):
+    """Grade one student's folder from a private copy (of ``files``, {name: bytes}, if given: a
+    submission collected from elsewhere). The records name the original folder. An exercise whose
+    code changes the copy or a ``guard`` folder (the autograder's results/ and submission/) scores 0."""
+    folder = Path(folder).resolve()
+    files = limits.snapshot(folder) if files is None else files
+    name = name or folder.name
+    with tempfile.TemporaryDirectory(prefix="nst-copy-") as tmp:
+        copy = Path(tmp) / name
+        limits.restore(copy, files)
+        guarded = [copy, *map(str, guard)]
+        records = _grade_folder(copy, ids, timeout, memory, files, guarded)
+    for record in records:
+        record.student, record.directory = name, str(folder)
     return records
 
 
-def _grade_folder(folder, ids, timeout):
-    """Run the worker on one folder; on a timeout or crash, record it and restart for the rest."""
+def _grade_folder(folder, ids, timeout, memory=limits.MEMORY, files=None, guard=()):
+    """Run the worker on one folder; on a timeout or crash, record it and restart for the rest (on
+    ``files`` again, if given: what the last worker left in the folder is not trusted)."""
     records, pending = {}, list(ids)
     while pending:
+        if files is not None:
+            limits.restore(folder, files)
         with tempfile.TemporaryDirectory(prefix="nst-grade-") as tmp:
             log, errors = Path(tmp) / "events.jsonl", Path(tmp) / "stderr.txt"
             log.touch()
             with open(errors, "w+b") as stderr:
                 command = [sys.executable, "-m", "nst_teach.grading", "--worker", str(log), str(folder), *pending]
-                env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1"}
+                env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
+                       ADDRESS_SPACE_VARIABLE: str(limits.ADDRESS_SPACE), GUARD_VARIABLE: os.pathsep.join(map(str, guard))}
                 # cwd: `-m` puts the working folder first on sys.path, before torch is imported.
+                # A session of its own: a timeout kills whatever the student's code started, too.
                 process = subprocess.Popen(command, cwd=tmp, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                           stderr=stderr, env=env)
-                lost, current = _watch(process, folder, log, records, pending, timeout)
-                stderr.seek(0)
-                tail = " ".join(stderr.read().decode("utf-8", "replace").strip().splitlines()[-3:])
-        if current is not None:  # the worker died while grading this exercise
+                                           stderr=stderr, env=env, start_new_session=True)
+                try:
+                    lost, current, why = _watch(process, folder, log, records, pending, timeout, memory)
+                finally:
+                    _kill(process)
+                stderr.seek(0, os.SEEK_END)
+                stderr.seek(max(0, stderr.tell() - 4096))  # the end says why it died; it may be megabytes long
+                tail = " ".join(stderr.read().decode("utf-8", "replace").strip().splitlines()[-3:])[-600:]
+        if why is not None:  # killed by the parent: over the time or memory limit
+            status, message = why
+            records[current] = _record(folder, current, status, message)
+            pending.remove(current)
+        elif current is not None:  # the worker died while grading this exercise
             why = (f"ended the grading process (exit code {process.returncode}) — does it call sys.exit(), "
                    f"os._exit() or crash Python? {tail}")
             records[current] = _record(folder, current, "error", why.strip())
@@ -95,10 +154,23 @@ def _grade_folder(folder, ids, timeout):
     return [records[e] for e in ids]
 
 
-def _watch(process, folder, log, records, pending, timeout):
-    """Follow the worker's event log until it exits or times out. Returns (exercises without a
-    record, the exercise running when the worker stopped)."""
-    offset, current, started, seen = 0, None, time.monotonic(), False
+def _kill(process):
+    """Kill the worker and everything in its session (a student's code may start processes)."""
+    try:
+        if hasattr(os, "killpg"):
+            os.killpg(process.pid, signal.SIGKILL)
+        else:  # Windows: no sessions
+            process.kill()
+    except (ProcessLookupError, PermissionError):
+        pass
+    process.wait()
+
+
+def _watch(process, folder, log, records, pending, timeout, memory=limits.MEMORY):
+    """Follow the worker's event log until it exits, times out or uses too much memory. Returns
+    (exercises without a record, the exercise running when the worker stopped, (status, message) if
+    the parent stopped it)."""
+    offset, current, started, seen, polls = 0, None, time.monotonic(), False, 0
     deadline = started + STARTUP_TIMEOUT
     while True:
         finished = process.poll() is not None
@@ -117,19 +189,15 @@ def _watch(process, folder, log, records, pending, timeout):
                 pending.remove(record.exercise)
                 current = None
         if finished:
-            return list(pending), current
-        now = time.monotonic()
+            return list(pending), current, None
+        now, polls = time.monotonic(), polls + 1
         if current is not None and now - started > timeout:
-            process.kill()
-            process.wait()
-            records[current] = _record(folder, current, "timeout",
-                                       f"timed out after {timeout:g} s — is there an infinite loop?")
-            pending.remove(current)
-            return [], None
+            return [], current, ("timeout", f"timed out after {timeout:g} s — is there an infinite loop?")
+        if current is not None and polls % 5 == 0 and (limits.resident_bytes(process.pid) or 0) > memory:
+            return [], current, ("error", f"used more than {limits.gigabytes(memory)} of memory, the grader's limit "
+                                          "— does it build a huge array or keep every step's result?")
         if not seen and now > deadline:
-            process.kill()
-            process.wait()
-            return list(pending), None
+            return list(pending), None, None
         time.sleep(0.02)
 
 
@@ -272,22 +340,41 @@ def _describe(err, folder):
         if frames:
             where = f" at {Path(frames[-1].filename).name} line {frames[-1].lineno}"
     text = str(err).strip().splitlines()[0][:300] if str(err).strip() else ""
+    if isinstance(err, MemoryError):  # the address-space limit (`limits`): usually an array far too big
+        text = f"{text} — more memory than the grader allows; is an array far bigger than it should be?".lstrip(" —")
     return f"raised {type(err).__name__}{where}" + (f": {text}" if text else "")
 
 
+def _tampered(record, changed):
+    message = (f"your code changed files it must not touch ({changed}): an exercise's functions only compute "
+               "and return their result")
+    details = [{**d, "points": 0, "passed": False, "status": "error", "message": message} for d in record.details]
+    return Record(record.exercise, 0, record.max_points, "error", message, details, record.output, record.student,
+                  record.directory, record.seconds)
+
+
 def _worker(log_path, folder, exercises):
-    """The grading process: grade each exercise, reporting 'start' and the record as JSON lines."""
+    """The grading process: grade each exercise, reporting 'start' and the record as JSON lines.
+    ``folder`` is a private copy: it is rewritten before each exercise (`limits.restore`)."""
     import torch
 
     from .inputs import Inputs
 
+    if os.environ.get(ADDRESS_SPACE_VARIABLE):
+        limits.apply_child_limits(int(os.environ[ADDRESS_SPACE_VARIABLE]))
     sys.dont_write_bytecode = True  # leave no __pycache__ in the student's folder
     torch.set_num_threads(1)  # small inputs: threads only add contention when graders run in parallel
-    inputs = Inputs()
+    inputs, files = Inputs(), limits.snapshot(folder)
+    guard = [p for p in os.environ.get(GUARD_VARIABLE, "").split(os.pathsep) if p]
     with open(log_path, "a", encoding="utf-8") as log:
         for exercise in exercises:
             log.write(json.dumps({"event": "start", "exercise": exercise}) + "\n")
             log.flush()
+            limits.restore(folder, files)
+            before = limits.fingerprint(guard)
             record = grade_here(folder, exercise, inputs)
+            changed = limits.changes(before, limits.fingerprint(guard))
+            if changed:  # the checks only call functions: a file written or deleted is the student's code
+                record = _tampered(record, changed)
             log.write(json.dumps({"event": "record", "record": asdict(record)}, ensure_ascii=False) + "\n")
             log.flush()

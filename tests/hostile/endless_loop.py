@@ -1,0 +1,6 @@
+def gram_matrix(F):
+    while True:
+        pass
+
+
+covariance_matrix = correlation_matrix = gram_matrix

@@ -1,0 +1,2 @@
+def preprocess(img:
+    return img
