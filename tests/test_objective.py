@@ -16,6 +16,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from nst_teach import speed
 from nst_teach.config import STYLE_LAYERS
 from nst_teach.images import load_image
 from nst_teach.transfer import StyleTransferLoss, TransferConfig, image_at_size, style_transfer
@@ -87,7 +88,7 @@ def test_paper_weighting_is_the_literal_objective(vgg, photo, painting, precisio
     """Our loss for an image between the photo and noise equals the literal sum, term by term."""
     assert painting.shape[-2:] != photo.shape[-2:] and painting.shape[-1] < painting.shape[-2]
     x = (0.6 * photo + 0.4 * torch.rand(photo.shape, generator=torch.Generator().manual_seed(0))).clamp(0, 1)
-    loss = StyleTransferLoss(vgg, photo, painting, paper_config(), precision=precision)
+    loss = StyleTransferLoss(vgg, photo, painting, paper_config(), speed.choose(f"{precision}+fast+direct", "cpu"))
     with torch.no_grad():
         total, parts = loss(x)
     content, style, expected = literal_objective(vgg, x, photo, painting)
@@ -103,7 +104,7 @@ def test_style_transfer_reports_the_literal_objective_of_its_inputs_at_size(vgg,
     photo_full = load_image("cat", 150, cache_dir=sample_cache)  # (1, 3, 100, 150)
     painting_full = load_image("starry_night", 200, cache_dir=sample_cache)[..., :, :120]  # (1, 3, 150, 120)
     result = style_transfer(photo_full, painting_full, config=paper_config(64), model=vgg, steps=1,
-                            init="content", precision="fp32")
+                            init="content", speed="fp32+fast+direct")
     photo_64, painting_64 = image_at_size(photo_full, 64), image_at_size(painting_full, 64)
     assert painting_64.shape[-2:] == (64, 51)
     content, style, total = literal_objective(vgg, photo_64, photo_64, painting_64)

@@ -1,7 +1,7 @@
 """Tests for `nst_teach.transfer`: a few steps of real style transfer on 64-px images.
 
 All runs reuse the session's VGG-19 (``model=vgg``) and tensors for content and style, so a step
-costs a fraction of a second. Marked `slow`: deselect with ``-m "not slow"``.
+costs a fraction of a second. The tests that optimise are marked `slow`: deselect with ``-m "not slow"``.
 """
 
 import math
@@ -11,6 +11,7 @@ import torch
 
 import nst_teach.config as config
 import nst_teach.transfer as transfer
+from nst_teach import speed
 from nst_teach.errors import NSTError
 from nst_teach.images import load_image, save_image
 from nst_teach.transfer import (
@@ -440,6 +441,7 @@ def as_given(path, how):
     return {"path": path, "full-size tensor": load_image(path), "pre-sized tensor": load_image(path, SIZE)}[how]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("how", ["full-size tensor", "pre-sized tensor"])
 def test_the_same_picture_as_path_or_tensor_gives_the_same_targets_and_result(vgg, photo_and_painting, how):
     """A path is loaded by PIL's Lanczos; a tensor must be resized the same way, or the style target
@@ -449,7 +451,7 @@ def test_the_same_picture_as_path_or_tensor_gives_the_same_targets_and_result(vg
 
     def targets(c, s):
         c, s = transfer.image_at_size(c, SIZE, "cpu"), transfer.image_at_size(s, SIZE, "cpu")
-        return StyleTransferLoss(vgg, c, s, config, "fp32")
+        return StyleTransferLoss(vgg, c, s, config, speed.choose("fp32+fast+direct", "cpu"))
 
     by_path, other = targets(photo, painting), targets(as_given(photo, how), as_given(painting, how))
     for layer, A in by_path.A.items():
@@ -457,7 +459,7 @@ def test_the_same_picture_as_path_or_tensor_gives_the_same_targets_and_result(vg
     for layer, P in by_path.P.items():
         assert (other.P[layer] - P).norm() / P.norm() < 0.01, layer
 
-    options = dict(model=vgg, size=SIZE, steps=4, precision="fp32", init="noise", seed=3, weighting="paper")
+    options = dict(model=vgg, size=SIZE, steps=4, speed="fp32+fast+direct", init="noise", seed=3, weighting="paper")
     a = style_transfer(photo, painting, **options)
     b = style_transfer(as_given(photo, how), as_given(painting, how), **options)
     assert b.image.shape == a.image.shape == (1, 3, 43, 64)
