@@ -113,10 +113,10 @@ gradient_descent = student_function("ex06", "gradient_descent")
 start = torch.tensor(toy.START, dtype=torch.float64)
 loop_path = torch.stack([start] + [gradient_descent(f, start, 0.09, k)[0] for k in range(1, TOY_STEPS + 1)])
 _, loop_losses = gradient_descent(f, start, 0.09, TOY_STEPS)
-print(f"{gradient_descent.source} gradient_descent, η = 0.09: f = {loop_losses[0]:.3f} at the start, "
+whose = "your" if gradient_descent.source == "yours" else "nst_teach's"
+print(f"{whose} gradient_descent, η = 0.09: f = {loop_losses[0]:.3f} at the start, "
       f"{loop_losses[-1]:.2e} before the last step, {f(loop_path[-1]).item():.2e} at the end")
-viz.optimisation_paths(f, {f"{gradient_descent.source} gradient_descent, η = 0.09": loop_path},
-                       title=f"The path of the {gradient_descent.source} loop")
+viz.optimisation_paths(f, {f"{whose} gradient_descent, η = 0.09": loop_path}, title=f"The path of {whose} loop")
 
 # %% [markdown]
 # ## Momentum, Adam and L-BFGS
@@ -189,8 +189,8 @@ for name, r in results.items():
 viz.loss_curves(results, keys=["total"], title="Style transfer: total loss per step")
 
 # %%
-viz.image_grid([r.image for r in results.values()], [f"{k} (from the photo, pixels)" if k in lrs else
-               f"{k} ({DEFAULT.init}, {DEFAULT.parametrisation})" for k in results], ncols=5, size=2.6,
+viz.image_grid([r.image for r in results.values()], [f"{k}\nphoto, pixels" if k in lrs else
+               f"{k}\n{DEFAULT.init}, {DEFAULT.parametrisation}" for k in results], ncols=5, size=2.6,
                title=f"After {STEPS} steps")
 
 # %% [markdown]
@@ -225,12 +225,13 @@ print(f"nt.TransferConfig().steps = {DEFAULT.steps}")
 # $$x = L_0 + \mathrm{up}\big(L_1 + \mathrm{up}(L_2 + \dots + \mathrm{up}(L_K))\big)\quad\text{(exact)}.$$
 #
 # Every image has exactly one pyramid and back, so the loss and its minima are the same. What changes
-# is what one step does: a gradient step on a coefficient of band $k$ moves a $2^k \times 2^k$ block
+# is what one step does: a gradient step on a coefficient of band $k$ moves about a $2^k \times 2^k$ block
 # of pixels at once. L-BFGS starts knowing nothing about curvature, so its first steps go along the
 # gradient — and on pixels the gradient is dominated by fine, pixel-by-pixel detail, while the style
 # loss asks first for large changes (colour areas, big strokes). On the pyramid those large changes
-# are a few coefficients away, so the same loss falls in fewer evaluations (forward + backward passes
-# of VGG-19, printed above for each run). The bands of the cat, down to the default coarsest side:
+# are a few coefficients away, so the loss falls further for the same number of evaluations (forward
+# + backward passes of VGG-19, printed above for each run; the last curve of the plot). The bands of
+# the cat, down to the default coarsest side:
 
 # %%
 print(f"pyramid_coarsest = {DEFAULT.pyramid_coarsest} px, level k scaled by pyramid_weight^k = {DEFAULT.pyramid_weight}^k")
