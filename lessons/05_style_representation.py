@@ -43,7 +43,7 @@ nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device th
 # The factor $\frac{1}{4N_l^2M_l^2}$ removes the dependence on $N_l$ and $M_l$: $E_l$ hardly changes
 # when the image gets bigger. It does *not* remove the layers' different activation scales: from
 # noise, $E_l$ at `relu4_1` is several orders of magnitude larger than at `relu1_1` (your $E_l$ prints
-# them per layer after exercise 05, below), so with $w_l = 1/5$ the deep layers dominate
+# them per layer after exercise 05, below), so with $w_l = 1/5$ `relu4_1` dominates
 # $\mathcal{L}_\text{style}$. Here $S$ is the *set of style layers* (not the style image, as in
 # lecture 002) and $|S|$ their number: five. Because
 # $G$ ignores position (lesson 3), minimising $\mathcal{L}_\text{style}$ from noise produces a
