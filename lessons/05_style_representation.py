@@ -75,9 +75,10 @@ viz.image_grid([style] + [t.image for t in textures], ["style image", *labels], 
                title="Textures from growing sets of style layers")
 
 # %% [markdown]
-# With `relu1_1` alone we get the colours and a fine grain, but no strokes. Each added layer has a
-# larger receptive field (lesson 2), so its Gram matrix describes larger patterns: swirls and brush
-# strokes appear from `relu3_1` on. That is why style is taken from all five layers.
+# With `relu1_1` alone we get the colours in blotches, but no strokes. Each added layer has a larger
+# receptive field (lesson 2), so its Gram matrix describes larger patterns: short brush strokes
+# appear with `relu2_1`, and the swirls grow with `relu3_1` and `relu4_1`. That is why style is
+# taken from all five layers.
 
 # %% [markdown]
 # ## Did the statistics match? The Gram matrices, start and end
