@@ -114,3 +114,18 @@ def test_a_term_is_defined_where_the_lessons_first_use_it(term, definition):
 ])
 def test_statements_the_code_contradicts_are_gone(lesson, wrong):
     assert wrong not in prose(lesson)
+
+
+def test_the_readme_times_each_lesson_at_the_size_its_parameters_cell_sets():
+    """README's time-per-lesson table names each lesson's SIZE (and STEPS): a new class size needs a new timing."""
+    readme = (LESSONS[0].parent.parent / "README.md").read_text()
+    table = readme.split("<!-- lesson-times -->")[1].split("<!-- /lesson-times -->")[0]
+    rows = [line.split("|")[1:-1] for line in table.strip().splitlines()[2:]]
+    assert [r[0].split()[0] for r in rows] == [str(i) for i in range(1, 9)]
+    for path, row in zip(LESSONS, rows):
+        text = path.read_text()
+        said = [int(v) for v in row[1].split(",")]
+        wanted = [int(re.search(rf"^{name} = (\d+)", text, re.M).group(1)) for name in ("SIZE", "STEPS")[: len(said)]]
+        assert said == wanted, f"README times {path.name} at {said}, its parameters cell says {wanted}"
+        if re.search(r"^STEPS = ", text, re.M):
+            assert len(said) == 2, f"{path.name} has STEPS: give it in README's table"
