@@ -20,8 +20,8 @@ def preprocess(img):
     """RGB image in [0, 1] → Caffe network input: x = flip_RGB→BGR(255 · img) − (103.939, 116.779, 123.68).
 
     img: [B, 3, H, W] or [3, H, W] float32, RGB in [0, 1]. Returns the same shape; channel 0 is blue,
-    values roughly in [−124, 152]. Hint: img.flip(-3) reverses the channel axis; a (3, 1, 1) tensor
-    broadcasts over H and W.
+    values roughly in [−124, 152]. Shapes: the channel axis is the third from the end in both layouts,
+    and a mean of shape (3, 1, 1) broadcasts over H and W (and the batch).
     """
     # TODO: Exercise 1 — implement this.
     raise NotImplementedError("Exercise 1: not attempted yet")

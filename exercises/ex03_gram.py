@@ -9,7 +9,9 @@ A layer's response is N feature maps of M = H·W positions, flattened to F ∈ �
 
 Lecture example: F = [[19, 20], [9, 8]] → G = [[761, 331], [331, 145]]. A filter that never varies
 (C_ii = 0) has an undefined correlation: NaN, as with np.corrcoef. Do not modify F.
-Write them yourself with numpy operations; your results must equal np.cov(F) / np.corrcoef(F).
+Write them yourself with numpy operations (@, mean, sum, sqrt, einsum …); your results must equal
+np.cov(F) / np.corrcoef(F), but calling those (or torch.cov / torch.corrcoef) earns 0 for that function:
+use them only to check your answer in a notebook.
 
 Reference: `nst_teach.gram.gram_matrix`, `covariance_matrix`, `correlation_matrix`.
 

@@ -5,7 +5,8 @@
 F: features of the generated image, P: features of the content photo, same shape (e.g. [1, N, H, W]).
 Example: F = [[1, 2], [3, 4]], P = [[0, 2], [3, 6]] → ½ (1² + 2²) = 2.5. The ½ makes ∂L/∂F = F − P.
 Return a 0-dimensional torch tensor computed with torch operations (no .item(), no numpy), so
-autograd can carry the gradient back to the image. Do not modify F or P.
+autograd can carry the gradient back to the image. Do not modify F or P. torch's ready-made
+squared error (F.mse_loss, nn.MSELoss) earns 0: write the sum yourself.
 
 Reference: `nst_teach.losses.content_loss`.
 

@@ -7,8 +7,9 @@ style image's features at the same layer:
     E_l     = 1/(4 N_l² M_l²) Σ_ij (G_ij − A_ij)²
     L_style = Σ_l w_l E_l                    (w_l = 1/L for each of the L layers when weights is None)
 
-Use torch operations only (autograd must reach the image) and do not modify the inputs. A torch
-Gram matrix is one line: F2 = F.reshape(N, M)  # (N_l, M_l);  G = F2 @ F2.T  # (N_l, N_l).
+Use torch operations only (autograd must reach the image) and do not modify the inputs. The Gram
+matrix is exercise 3's G = F Fᵀ, now in torch: flatten the features to (N_l, M_l) first, then G is
+(N_l, N_l) like A. torch's ready-made squared error (F.mse_loss, nn.MSELoss) earns 0: write the sum.
 
 Reference: `nst_teach.losses.style_layer_loss` and `style_loss`.
 

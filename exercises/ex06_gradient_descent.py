@@ -6,7 +6,7 @@
                        m̂ = m / (1−β₁ᵗ);       ŝ = s / (1−β₂ᵗ);      x ← x − η m̂ / (√ŝ + ε)
 
 Every *_step function is pure: it returns new tensors and never modifies x, grad, the velocity or
-the state it was given.
+the state it was given. torch.optim's SGD and Adam earn 0 here: the exercise is to write the update.
 
 Reference: `nst_teach.optim` (same names and signatures).
 

@@ -18,8 +18,9 @@ import torch
 def tv_loss(x):
     """L_tv = Σ (x_{i+1,j} − x_{i,j})² + Σ (x_{i,j+1} − x_{i,j})²: squared differences of neighbours.
 
-    x: image [B, C, H, W] or [C, H, W] (any scale); index with `...` so both work. Returns a scalar
-    tensor. Hint: x[..., 1:, :] − x[..., :-1, :] are the vertical differences, (…, H−1, W).
+    x: image [B, C, H, W] or [C, H, W] (any scale): count the axes from the end (H is −2, W is −1)
+    so both work. Returns a scalar tensor. Shapes: the vertical differences are (…, H−1, W), the
+    horizontal ones (…, H, W−1); two shifted slices of x give each, with no loop and no torch.roll.
     """
     # TODO: Exercise 7 — implement this.
     raise NotImplementedError("Exercise 7: not attempted yet")

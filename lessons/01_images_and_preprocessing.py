@@ -130,7 +130,10 @@ viz.image_grid([back, wrong_order, wrong_inverse], [f"round trip ({deprocess.sou
 # most, and which the *deep* layer `relu4_2`?
 #
 # The figure shows the same channels (the most active for the correct input) for all four inputs,
-# with one colour scale per row, so a darker map really is a weaker response.
+# with one colour scale per row, so a darker map really is a weaker response. The numbers printed
+# compare each layer's whole response with the correct one by their **cosine similarity**: flatten
+# both to vectors $a, b$, then $\cos(a, b) = \frac{a \cdot b}{\lVert a\rVert\,\lVert b\rVert}$, the cosine of the
+# angle between them — 1 when one is a positive multiple of the other, near 0 when they share nothing.
 
 # %%
 model = nt.load_vgg19(last_layer="relu4_2")
@@ -151,12 +154,12 @@ for name in list(inputs)[1:]:
 viz.compare_features(feats, channels=3, title="The same channels, correct vs wrongly preprocessed input")
 
 # %% [markdown]
-# **Answer** (numbers at 256 px). At `relu1_1` the **RGB order** is the worst mistake (cosine ≈ 0.39):
-# the first layer's filters are colour and edge detectors, and a red area now looks blue to them. The
-# 0–1 input is ~255 times too weak (its `relu1_1` row is nearly black) and *no mean* adds a strong,
-# nearly uniform response (cosines ≈ 0.6). Deeper, the network is more tolerant of colour: at
-# `relu4_2` the swapped channels keep ≈ 0.86 and the missing mean ≈ 0.92, while the 0–1 scale is the
-# furthest (≈ 0.64). None is 1: every loss of the next lessons would compare the wrong numbers.
+# **Answer** (read the cosines printed above). At `relu1_1` the **RGB order** is the worst mistake
+# (the lowest cosine): the first layer's filters are colour and edge detectors, and a red area now
+# looks blue to them. The 0–1 input is ~255 times too weak (its `relu1_1` row is nearly black) and
+# *no mean* adds a strong, nearly uniform response. Deeper, the network is more tolerant of colour:
+# at `relu4_2` the swapped channels and the missing mean come closer to 1, while the 0–1 scale stays
+# the furthest. None is 1: every loss of the next lessons would compare the wrong numbers.
 
 # %% [markdown]
 # ## What you should remember

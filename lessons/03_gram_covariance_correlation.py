@@ -103,11 +103,12 @@ with torch.no_grad():
 F1 = feats["relu1_1"]
 F1_flat = F1[0].reshape(F1.shape[1], -1).double().numpy()[:32]  # (N_l, M_l), the first 32 filters
 print("F has shape", tuple(F1.shape), "→ flattened", tuple(F1[0].reshape(F1.shape[1], -1).shape))
-mats = {"Gram G": gram_matrix(F1_flat), "covariance C": covariance_matrix(F1_flat), "correlation R": correlation_matrix(F1_flat)}
-viz.heatmap_grid({f"yours ({gram_matrix.source})": mats}, shared=None, title="relu1_1 of Starry Night, first 32 filters")
+# Drawn by your three functions, with the same colour scales as the reference's figure below:
+viz.matrix_heatmaps(F1_flat, functions=(gram_matrix, covariance_matrix, correlation_matrix),
+                    title=f"relu1_1 of Starry Night, first 32 filters: {gram_matrix.source}")
 
 # %%
-viz.matrix_heatmaps(F1, channels=32, title="… and nst_teach's (the reference)")
+viz.matrix_heatmaps(F1, channels=32, title="… and nst_teach's (the reference): the two should look the same")
 
 # %% [markdown]
 # ## The Gram matrix ignores position

@@ -22,7 +22,7 @@
 
 # %% tags=["parameters"]
 SIZE = 160  # pixels
-STEPS = 60  # L-BFGS-B steps per texture
+STEPS = 60  # L-BFGS-B steps per texture (L-BFGS-B: lesson 4, lesson 6)
 
 # %%
 import torch
@@ -42,8 +42,10 @@ nt.lesson_setup()  # figures inline; prints which nst_teach, torch and device th
 #
 # The factor $\frac{1}{4N_l^2M_l^2}$ removes the dependence on $N_l$ and $M_l$: $E_l$ hardly changes
 # when the image gets bigger. It does *not* remove the layers' different activation scales: from
-# noise, $E_l$ is about $10^5$–$10^6$ at `relu1_1` but about $10^{11}$ at `relu4_1` (see the table at
-# the end of this lesson), so with $w_l = 1/5$ `relu4_1` dominates $\mathcal{L}_\text{style}$. Because
+# noise, $E_l$ at `relu4_1` is several orders of magnitude larger than at `relu1_1` (your $E_l$ prints
+# them per layer after exercise 05, below), so with $w_l = 1/5$ `relu4_1` dominates
+# $\mathcal{L}_\text{style}$. Here $S$ is the *set of style layers* (not the style image, as in
+# lecture 002) and $|S|$ their number: five. Because
 # $G$ ignores position (lesson 3), minimising $\mathcal{L}_\text{style}$ from noise produces a
 # *texture*: the statistics of the painting, rearranged.
 #
@@ -73,9 +75,10 @@ viz.image_grid([style] + [t.image for t in textures], ["style image", *labels], 
                title="Textures from growing sets of style layers")
 
 # %% [markdown]
-# With `relu1_1` alone we get the colours and a fine grain, but no strokes. Each added layer has a
-# larger receptive field (lesson 2), so its Gram matrix describes larger patterns: swirls and brush
-# strokes appear from `relu3_1` on. That is why style is taken from all five layers.
+# With `relu1_1` alone we get the colours in blotches, but no strokes. Each added layer has a larger
+# receptive field (lesson 2), so its Gram matrix describes larger patterns: short brush strokes
+# appear with `relu2_1`, and the swirls grow with `relu3_1` and `relu4_1`. That is why style is
+# taken from all five layers.
 
 # %% [markdown]
 # ## Did the statistics match? The Gram matrices, start and end

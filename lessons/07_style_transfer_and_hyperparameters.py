@@ -23,7 +23,7 @@
 # - assemble the whole loop from your own exercises and make a stylised image with it.
 
 # %% tags=["parameters"]
-SIZE = 128  # pixels (about 3 minutes for the whole lesson on a 2-core CPU: 15 runs)
+SIZE = 128  # pixels (the README's "The course" gives the time per lesson, measured)
 STEPS = 40  # L-BFGS steps per run (Adam steps for the loop you write)
 
 # %%
@@ -41,8 +41,10 @@ BETA = nt.TransferConfig().style_weight  # the library's default β (lessons nev
 # $$\mathcal{L}_\text{total}(p, a, x) = \alpha\,\mathcal{L}_\text{content}(p, x) + \beta\,\mathcal{L}_\text{style}(a, x)
 # \;(+\,\lambda_\text{tv}\,\mathcal{L}_\text{tv}(x))$$
 #
-# with the content from `relu4_2` and the style from `relu1_1 … relu5_1` ($w_l = 1/5$). We start from
-# the photo and let L-BFGS move the pixels; it measures the loss of the clipped image
+# with the content from `relu4_2` and the style from `relu1_1 … relu5_1` ($w_l = 1/5$). The library's
+# defaults, printed below from `TransferConfig`: L-BFGS starts from the photo *recoloured* to the
+# style's colours (`init`) and moves the coefficients of a Laplacian pyramid of the image
+# (`parametrisation`, lesson 6), not the pixels one by one; it measures the loss of the clipped image
 # $\mathrm{clip}(x, 0, 1)$, the one that will be saved. Lecture 000's example: the cat with Delaunay's
 # *Political Drama* (our `political_drama` is a procedural imitation of it).
 
@@ -52,8 +54,11 @@ content, style = nt.load_image("cat", SIZE), nt.load_image("political_drama", SI
 
 frames, record = viz.animation_frames(every=max(1, STEPS // 3))
 result = nt.style_transfer(content, style, steps=STEPS, size=SIZE, model=model, callback=record)
-print(f"α = {result.config.content_weight:g}, β = {result.config.style_weight:g} ({result.config.weighting}): "
-      f"{len(result.history)} steps in {result.seconds:.1f} s, status {result.status}")
+cfg = result.config
+print(f"defaults: optimizer={cfg.optimizer!r}, init={cfg.init!r}, parametrisation={cfg.parametrisation!r}, "
+      f"content_layers={cfg.content_layers}, weighting={cfg.weighting!r}")
+print(f"α = {cfg.content_weight:g}, β = {cfg.style_weight:g}: {len(result.history)} steps in {result.seconds:.1f} s, "
+      f"status {result.status}")
 viz.panel(content, style, result.image)
 
 # %%
@@ -78,16 +83,19 @@ viz.compare_features(shown, channels=2, title="The same channels: photo → resu
 # %% [markdown]
 # **Answer.** At `relu1_1` (colours, fine edges) the result's maps take on the style's strokes and
 # flat colour areas; at `relu4_2` — the content layer — they stay close to the photo's: that is what
-# the content term holds in place. The map below shows where the content did change: the
-# per-position content error at `relu4_2` of the final result (at the start it is 0 everywhere: we
-# start from the photo).
+# the content term holds in place. The maps below show where the content did change: the
+# per-position content error at `relu4_2`, from the start to the last frame. The start is not the
+# photo but the recoloured photo (`init`, printed above), so its error is not 0: the first map shows
+# how much the recolouring alone moves `relu4_2`.
 
 # %%
 from nst_teach.losses import content_error_map
 
 with torch.no_grad():
     P42 = shown["photo"]["relu4_2"]
-    errors = {label: content_error_map(f["relu4_2"], P42) for label, f in shown.items() if label.startswith("step")}
+    errors = {f"start ({cfg.init})": content_error_map(features(frames[0])["relu4_2"], P42)}
+    errors.update({label: content_error_map(f["relu4_2"], P42) for label, f in shown.items() if label.startswith("step")})
+print("Σ content error at relu4_2:", ", ".join(f"{k} {v.sum().item():.3g}" for k, v in errors.items()))
 viz.heatmap_grid({"½Σ_i(F−P)² at relu4_2": errors}, shared="all", cmap="magma", title="Where the content moved, step by step")
 
 # %%
@@ -96,24 +104,52 @@ viz.show_animation(frames)
 # %% [markdown]
 # ## The style weight
 #
-# Only the ratio $\alpha/\beta$ matters; we keep $\alpha = 1$ and multiply the default β by 0.1, 1, 10
-# and 100, as the lecture's table steps by factors of 10. (The lecture used 1, 0.1, 0.01, 0.001 with
-# another normalisation of the losses — the numbers differ, the picture is the same.) **Predict:** as
-# β grows, which column of the table falls and which rises?
+# Lecture 003 gives five reasons why β is *the* knob to turn: it is **interpretable** (one number:
+# how much the style counts against the content); it sets the **balance between content and style**;
+# that gives **flexibility in the aesthetic outcome** (a hint of the painting or a full repaint, from
+# the same photo and painting); the result is **responsive** to it (a factor of 10 is visible); and
+# it bears on **optimisation stability** (with a huge β the style term's gradient dominates and the
+# image can lose the photo entirely). Only the ratio $\alpha/\beta$ matters; we keep $\alpha = 1$.
+#
+# ## Why study style transfer, and the content–style plane
+#
+# Lecture 004 gives technical reasons — it shows how a CNN *featurises* images, the power of
+# pretrained models, and the power of iterative optimisation — and humanistic ones: it may model
+# some of human visual perception, and it makes new art. Its picture: if a black box mapped every
+# image to a point with a *style* coordinate and a *content* coordinate, style transfer would be
+# finding the image whose style coordinate is the painting's and whose content coordinate is the
+# photo's. VGG-19 is that box, and the run below draws the plane: **across**, the style weight grows
+# by factors of 10 (the lecture's tuning table steps by factors of 10 too: 1, 0.1, 0.01, 0.001, with
+# another normalisation of the losses); **down**, the content comes from a deep layer, then from a
+# shallow one. Every run starts from the photo itself (`init="content"`), so a small β leaves the
+# photo and the row goes from photo to painting. Under each picture: the **style ratio**, the style
+# loss of the result divided by that of the photo (1 = not stylised at all; smaller = more style).
+# **Predict:** as β grows, which column of the table falls and which rises? Which row keeps more of
+# the cat?
 
 # %%
-BETAS = [BETA * f for f in (0.1, 1, 10, 100)]
-# The default β is `result` above: reused rather than computed again.
-sweep = {beta: result if beta == result.config.style_weight else
-         nt.style_transfer(content, style, style_weight=beta, steps=STEPS, size=SIZE, model=model) for beta in BETAS}
-print(f"{'style_weight':>12} {'steps':>6} {'total_loss':>12} {'style_loss':>12} {'content_loss':>12}")
-for beta, r in sweep.items():
+FACTORS = (0.001, 0.01, 0.1, 1)  # × the default β
+CONTENT_LAYERS = ("relu4_2", "relu2_2")
+plane = {(layer, BETA * f): nt.style_transfer(content, style, style_weight=BETA * f, content_layers=(layer,),
+                                              init="content", steps=STEPS, size=SIZE, model=model)
+         for layer in CONTENT_LAYERS for f in FACTORS}
+ratio = {key: r.history[-1]["style"] / r.history[0]["style"] for key, r in plane.items()}  # history[0]: the photo
+print(f"{'content':>8} {'style_weight':>12} {'steps':>6} {'total_loss':>12} {'style_loss':>12} {'content_loss':>12} {'style ratio':>11}")
+for (layer, beta), r in plane.items():
     h = r.history[-1]
-    print(f"{beta:>12g} {h['step']:>6d} {h['total']:>12.4e} {h['style']:>12.4e} {h['content']:>12.4e}")
-viz.sweep_grid([r.image for r in sweep.values()], [f"β = {b:g}" for b in sweep], title="More β: more style, less cat")
+    print(f"{layer:>8} {beta:>12g} {h['step']:>6d} {h['total']:>12.4e} {h['style']:>12.4e} {h['content']:>12.4e} {ratio[layer, beta]:>11.3f}")
+viz.sweep_grid([r.image for r in plane.values()],
+               [f"{layer}, β = {beta:g}\nstyle ratio {ratio[layer, beta]:.3f}" for layer, beta in plane],
+               ncols=len(FACTORS), title="The content–style plane: β across (more style), content layer down")
 
 # %% [markdown]
-# **Answer.** The style loss falls and the content loss rises: β buys style with content.
+# **Answer.** Along a row the style loss falls and the content loss rises: β buys style with content,
+# and the pictures go from the photo to the painting. The two rows are *not* at the same balance for
+# the same β: the content loss of `relu2_2` is far smaller than that of `relu4_2` (the table's
+# content_loss column), so the same β weighs more against it and the bottom row is stylised sooner
+# (lower style ratios). Compare what each row keeps instead: from `relu2_2` the photo's fine edges
+# (the outlines of the eyes, the stripes of the fur) stay sharp under the paint; from `relu4_2` only
+# the layout is held and the style redraws the shapes. Each content layer needs its own β.
 #
 # **In a lecture: tune it live.** Each change of a slider (log₁₀ β, each layer's $w_l$) or of the
 # style image re-runs a few L-BFGS steps at 2·SIZE px, started from the last result rather than the
@@ -156,29 +192,34 @@ viz.image_grid([r.image for r in runs.values()], [f"{w}, {s} px" for w, s in run
                title="One β at two sizes: the paper's weighting vs per position")
 
 # %% [markdown]
-# With the paper's weighting the larger image keeps a clearly larger share of the photo's style loss
-# (a larger ratio): less stylised, as predicted. Measured on a 2-core CPU with 20 steps, 128 → 256 px:
-# paper 0.08 → 0.18, per position 0.08 → 0.06. Per position, the larger image is, if anything, a
-# little *more* stylised (at 128 px relu4_2 has only 16 × 10 positions), but nothing like the
-# paper's drift, which keeps doubling with each doubling of the side. That is why `nt.TransferConfig().weighting` is `"per_position"`: one β for every
-# size. (The two are the same family of images: per position is the paper's objective with β·M_l.)
-#
-# ## The content layer and the starting image
-#
-# Content from a shallow layer (`relu2_2`) keeps more of the photo's fine detail and colour edges;
-# from `relu4_2` only the layout is fixed and the style may repaint the rest. Starting from noise
-# instead of the photo minimises the same loss function but reaches a different (often noisier)
-# result: the loss is not convex, and where the optimiser ends depends on where it starts. Compare the
-# final losses of the two runs printed below.
+# With the paper's weighting the larger image should keep a clearly larger share of the photo's
+# style loss (a larger ratio): less stylised, as predicted; per position the ratio should stay about
+# the same or fall a little (at 128 px `relu4_2` has only a few hundred positions), nothing like the
+# paper's growth, which goes on with every doubling of the side. The cell below reads both from the
+# runs above. That is why the library's default
+# weighting (printed) is per position: one β for every size. (The two are the same family of
+# images: per position is the paper's objective with β·M_l.)
 
 # %%
-shallow = nt.style_transfer(content, style, content_layers=("relu2_2",), steps=STEPS, size=SIZE, model=model)
+grows = {w: (runs[w, 2 * SIZE].history[-1]["style"] / runs[w, 2 * SIZE].history[0]["style"]) /
+            (runs[w, SIZE].history[-1]["style"] / runs[w, SIZE].history[0]["style"]) for w in ("paper", "per_position")}
+print(", ".join(f"{w}: style ratio × {g:.2f} from {SIZE} to {2 * SIZE} px" for w, g in grows.items()),
+      f"| default weighting: {nt.TransferConfig().weighting!r}")
+
+# %% [markdown]
+# ## The starting image
+#
+# Starting from noise instead of the default start (the recoloured photo) minimises the same loss
+# function but reaches a different (often noisier) result: the loss is not convex, and where the
+# optimiser ends depends on where it starts. Compare the final losses of the two runs printed below.
+
+# %%
 from_noise = nt.style_transfer(content, style, init="noise", steps=STEPS, size=SIZE, model=model)
-for label, r in [("from photo", result), ("from noise", from_noise)]:
+starts = {f"from the {cfg.init} photo (default)": result, "from noise": from_noise}
+for label, r in starts.items():
     h = r.history[-1]
-    print(f"content relu4_2, {label}: content {h['content']:.3e}  style {h['style']:.3e}  total {h['total']:.3e}")
-viz.image_grid([result.image, shallow.image, from_noise.image],
-               ["content relu4_2, from photo", "content relu2_2", "content relu4_2, from noise"], ncols=3)
+    print(f"{label:32s} content {h['content']:.3e}  style {h['style']:.3e}  total {h['total']:.3e}")
+viz.image_grid([r.image for r in starts.values()], list(starts), ncols=2)
 
 # %% [markdown]
 # ## Total variation — your turn: exercise 07 (`ex07_tv_loss.py`)
@@ -199,9 +240,12 @@ tv_loss = student_function("ex07", "tv_loss")
 pixels = content.shape[-2] * content.shape[-1]  # per position, TV is divided by the pixel count (see StyleTransferLoss)
 tv_weight = 0.01 * BETA * result.history[0]["style"] / (tv_loss(content).item() / pixels)
 smooth = nt.style_transfer(content, style, tv_weight=tv_weight, steps=STEPS, size=SIZE, model=model)
-print(f"λ_tv = {tv_weight:.2e}: tv loss ({tv_loss.source} tv_loss) of the result {tv_loss(result.image).item():.1f} → "
-      f"{tv_loss(smooth.image).item():.1f} (the photo: {tv_loss(content).item():.1f})")
-viz.image_grid([result.image, smooth.image], ["λ_tv = 0", f"λ_tv = {tv_weight:.1e}"], ncols=2)
+tv = {label: tv_loss(img).item() for label, img in [("photo", content), ("λ_tv = 0", result.image),
+                                                      (f"λ_tv = {tv_weight:.1e}", smooth.image)]}
+whose = "your" if tv_loss.source == "yours" else "nst_teach's"
+print(f"λ_tv = {tv_weight:.2e}; TV by {whose} tv_loss:", ", ".join(f"{k} {v:.1f}" for k, v in tv.items()))
+viz.image_grid([content, result.image, smooth.image], [f"{k}\nTV ({whose} tv_loss) = {v:.1f}" for k, v in tv.items()],
+               ncols=3, title=f"Speckle measured by {whose} tv_loss")
 
 # %% [markdown]
 # ## A failure case, with the lecture's control runs
@@ -249,13 +293,16 @@ check("ex08")
 # %% [markdown]
 # Now the stylised cat is made by *your* loop (nst_teach's while exercise 08 does not pass), next to
 # the reference loop, both with Adam for STEPS steps from the photo. The loop uses the paper's
-# weighting (content as a sum), so it gets the paper's β that matches the default look at this size.
+# weighting (content as a sum), so it gets the paper's β that matches the default β per position at
+# this size: the default β times $M$, the number of `relu4_2` positions (printed below).
 
 # %%
 from nst_teach.transfer import style_transfer_by_hand as reference_loop
 
 by_hand = student_function("ex08", "style_transfer_by_hand")
-options = dict(steps=STEPS, lr=0.02, style_weight=beta_paper)
+beta_default_paper = BETA * M  # the default β (per position) in the paper's weighting, at SIZE
+print(f"β = default {BETA:g} × M = {M} positions of relu4_2 = {beta_default_paper:g}")
+options = dict(steps=STEPS, lr=0.02, style_weight=beta_default_paper)
 x_yours, losses_yours = by_hand(model, content, style, **options)
 x_reference, losses_reference = (x_yours, losses_yours) if by_hand.source == "reference" else reference_loop(model, content, style, **options)
 print(f"{by_hand.source}: loss {losses_yours[0]:.3e} → {losses_yours[-1]:.3e};  reference: {losses_reference[0]:.3e} → "

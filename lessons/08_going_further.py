@@ -22,7 +22,7 @@
 
 # %% tags=["parameters"]
 SIZE = 192  # final size in pixels
-STEPS = 50  # L-BFGS steps per run (and per size in coarse to fine)
+STEPS = 50  # L-BFGS steps per run (coarse to fine: at the coarsest scale, half as many at each finer one)
 
 # %%
 import nst_teach as nt
@@ -99,11 +99,16 @@ viz.image_grid([result.image, luminance_only, matched_style, from_matched.image]
 # al., CVPR 2017, do this for high-resolution images in their section on spatial scale control.)
 
 # %%
-# Three scales: a quarter, a half and the full size; `stages` holds the image at the end of each.
-# STEPS iterations at the coarsest scale, half as many at each finer one (a finer step costs 4×).
-# (Scales whose short side would drop below 32 px are skipped: VGG-19's poolings need the room.)
-multi = nt.style_transfer(content, style, scales=(0.25, 0.5, 1.0), steps=STEPS, size=SIZE, model=model)
-viz.image_grid(multi.stages, [f"{max(s.shape[-2:])} px" for s in multi.stages], ncols=3, title="Coarse to fine")
+# Asked for: a quarter, a half and the full size; `stages` holds the image at the end of each scale
+# that ran. STEPS iterations at the coarsest scale, half as many at each finer one (a finer step
+# costs 4×). A scale whose image would be too small for VGG-19's poolings is skipped, so at a small
+# SIZE fewer scales run: the line below says how many.
+SCALES = (0.25, 0.5, 1.0)
+multi = nt.style_transfer(content, style, scales=SCALES, steps=STEPS, size=SIZE, model=model)
+sizes = [max(stage.shape[-2:]) for stage in multi.stages]
+print(f"asked for {len(SCALES)} scales {SCALES} of {SIZE} px; ran {len(sizes)}: {sizes} px, "
+      f"steps per scale {multi.config.steps_per_scale(len(sizes))}")
+viz.image_grid(multi.stages, [f"{px} px" for px in sizes], ncols=3, title=f"Coarse to fine: {len(sizes)} scales")
 
 # %% [markdown]
 # On the command line: `nst-teach transfer … --scales 0.25,0.5,1`. Is it *faster*? Measure, don't assume:
@@ -114,8 +119,8 @@ viz.image_grid(multi.stages, [f"{max(s.shape[-2:])} px" for s in multi.stages], 
 # arithmetic: VGG-19 in bfloat16 with a channels-last memory layout, the losses kept in fp32
 # (`nst_teach.precision`), on CPUs that do bf16 in hardware. On CPUs that only have fp32, the 3×3
 # convolutions by Winograd's algorithm (about 5× fewer multiplications, `nst_teach.winograd`; VGG's
-# filters never change, so their transforms are computed once) save about a third of each
-# evaluation. Which one wins is measured on your machine at its first run
+# filters never change, so their transforms are computed once) make each evaluation markedly cheaper
+# (the README's measured numbers). Which one wins is measured on your machine at its first run
 # (`nst_teach.calibration`): that is the default, and the README has the numbers for three CPUs.
 #
 # Coarse to fine *is* the default above 512 px, for the look rather than the speed: VGG-19's receptive
@@ -135,6 +140,13 @@ viz.image_grid(multi.stages, [f"{max(s.shape[-2:])} px" for s in multi.stages], 
 # training objective; stylising is then a single forward pass, about 1000× faster. Ulyanov et al.
 # later found that *instance normalisation* makes these networks much better.
 #
+# **Many styles in one network: conditional instance normalisation.** Dumoulin, Shlens & Kudlur
+# (2016, *A learned representation for artistic style*, in lecture 003's references) showed that one
+# feed-forward network can paint *many* styles: all styles share the convolution weights, and each
+# style only has its own scale $\gamma_s$ and shift $\beta_s$ after every instance normalisation,
+# $\gamma_s \frac{x - \mu(x)}{\sigma(x)} + \beta_s$ (another β, unrelated to the style weight). A style
+# is then a few thousand numbers, and mixing two styles' $(\gamma, \beta)$ blends the paintings.
+#
 # **Any style: AdaIN.** Huang & Belongie (2017) observed that a feature map's per-channel mean and
 # standard deviation already carry much of the style (compare the Gram and covariance matrices of
 # lesson 3). *Adaptive instance normalisation* replaces the content features' statistics with the
@@ -149,5 +161,6 @@ viz.image_grid(multi.stages, [f"{max(s.shape[-2:])} px" for s in multi.stages], 
 # ## What you should remember
 # - Keep the photo's colours with luminance-only transfer or by matching the style's colour statistics.
 # - Coarse-to-fine: small first, then upsample and refine; measure whether it is really faster.
-# - Feed-forward (Johnson, Ulyanov) and AdaIN (Huang & Belongie) trade some quality for huge speed-ups;
+# - Feed-forward (Johnson, Ulyanov), many styles per network (Dumoulin et al.) and AdaIN (Huang &
+#   Belongie) trade some quality for huge speed-ups;
 #   the content and Gram losses you wrote in exercises 4 and 5 still train and judge them.

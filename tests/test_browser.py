@@ -46,7 +46,8 @@ REPO = Path(__file__).resolve().parent.parent
 IN_CI = bool(os.environ.get("CI"))
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-LESSON_TIMEOUT = 180  # seconds for "Run All" of one lesson at toy size (they take 10–40 s)
+SCREENSHOT_AT_CLASS_SIZE = bool(os.environ.get("NST_SAVE_SCREENSHOT"))  # retaking the README's picture: lesson 2 at class size
+LESSON_TIMEOUT = 900 if SCREENSHOT_AT_CLASS_SIZE else 180  # seconds for "Run All" of one lesson (toy size: 10–40 s)
 
 # The exercise folder, relative to JupyterLab's root: the repository's exercises/, which check() in
 # a kernel running in lessons/ finds as "../exercises" (nst_teach.grading.folder).
@@ -96,7 +97,9 @@ def copy_course(root):
     """lessons/*.ipynb at toy size, lesson 3 ending with a check("ex03") cell, and the exercise folder."""
     (root / "lessons").mkdir(parents=True)
     for path in sorted((REPO / "lessons").glob("0*.ipynb")):
-        nb = with_ci_parameters(nbformat.read(path, as_version=4))
+        nb = nbformat.read(path, as_version=4)
+        if not (SCREENSHOT_AT_CLASS_SIZE and path.name.startswith("02_")):  # the README's picture: as students see it
+            nb = with_ci_parameters(nb)
         if path.name.startswith("03_"):
             nb.cells += [nbformat.v4.new_code_cell(WHERE_CELL), nbformat.v4.new_code_cell(CHECK_CELL)]
         nbformat.write(nb, root / "lessons" / path.name)

@@ -1,7 +1,7 @@
 """Exercise 1, preprocess / deprocess (Caffe): its checks and its named mistakes.
 
 preprocess: x = flip_RGB→BGR(255 · img) − (103.939, 116.779, 123.68); deprocess is its exact inverse.
-Checked on the lecture's orange pixel, random images of three shapes and a photo, values outside
+Checked on one orange pixel worked out by hand, random images of three shapes and a photo, values outside
 [0, 1] (no clipping), autograd, and inputs left unchanged. Reference: `nst_teach.preprocess`.
 """
 
@@ -42,6 +42,18 @@ MISTAKES = mistakes([
     ("pre_flip_axis1", "preprocess", "flipped axis 1, which is the channel axis only when there is a batch axis: use axis −3 "
      "so [3, H, W] images work too",
      lambda img: img.flip(1) * 255.0 - _c(_MEAN_BGR, img)),
+    ("pre_div_255", "preprocess", "divided by 255 instead of multiplying: the image is on [0, 1] and Caffe's scale is "
+     "0–255, so x = BGR(255 · img) − mean",
+     lambda img: img.flip(-3) / 255.0 - _c(_MEAN_BGR, img)),
+    ("pre_mean_before_255", "preprocess", "mean subtracted before the ×255: the means (103.939, …) are on the 0–255 "
+     "scale, so scale first, BGR(255 · img) − mean, not 255 · (BGR(img) − mean)",
+     lambda img: (img.flip(-3) - _c(_MEAN_BGR, img)) * 255.0),
+    ("pre_grey_mean", "preprocess", "one mean for all three channels (the average of the three): subtract each "
+     "channel's own mean, (103.939, 116.779, 123.68) for B, G, R",
+     lambda img: img.flip(-3) * 255.0 - sum(_MEAN_BGR) / 3.0),
+    ("de_divide_before_mean", "deprocess", "divided by 255 before adding the mean back: undo preprocess in reverse order, "
+     "add the mean (0–255 scale) first, then divide by 255",
+     lambda x: (x / 255.0 + _c(_MEAN_BGR, x)).flip(-3)),
     ("de_no_flip", "deprocess", "deprocess does not flip BGR back to RGB: reds and blues come out swapped",
      lambda x: (x + _c(_MEAN_BGR, x)) / 255.0),
     ("de_mean_sign", "deprocess", "deprocess subtracts the mean again: to undo preprocess, *add* it back",
@@ -103,7 +115,7 @@ def _ex01_autograd(s, inputs):
 
 
 EXERCISE = Exercise("ex01", "ex01_preprocess.py", "preprocess / deprocess (Caffe)", ("preprocess", "deprocess"), (
-    Check("lecture example: one pixel", 1, _ex01_pixel),
+    Check("hand example: one orange pixel", 1, _ex01_pixel),
     Check("preprocess: random images and a photo", 2, _ex01_preprocess),
     Check("deprocess undoes preprocess", 2, _ex01_deprocess),
     Check("autograd works, inputs unchanged", 1, _ex01_autograd)),

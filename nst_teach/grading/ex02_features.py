@@ -50,6 +50,12 @@ def _keras_names_missing(model, x, layers):
     return features.extract_features(model, x, found) if found else {}
 
 
+def _stops_at_first(model, x, layers):
+    """Returns as soon as the shallowest requested layer is found (a `return` inside the loop)."""
+    first = min(layers, key=lambda n: TORCHVISION_INDEX[canonical_layer_name(n)])
+    return features.extract_features(model, x, [first])
+
+
 MISTAKES = mistakes([
     ("feat_before_relu", "extract_features", "you kept the convolution's output before its ReLU: relu1_1 (Keras block1_conv1) "
      "is the output *after* the ReLU; take the output of the layer with exactly the requested name",
@@ -62,6 +68,15 @@ MISTAKES = mistakes([
      _same_tensor),
     ("feat_preprocessed_again", "extract_features", "x is already preprocessed: do not call preprocess inside extract_features",
      lambda model, x, layers: features.extract_features(model, _preprocess(x, model.convention), layers)),
+    ("feat_stops_at_first", "extract_features", "only the first layer reached is returned (a `return` inside the loop?): "
+     "keep going until every requested layer is stored, then return the dict after the loop",
+     _stops_at_first),
+    ("feat_batch_dropped", "extract_features", "the batch axis is gone ([N_l, H_l, W_l] instead of [B, N_l, H_l, W_l]): "
+     "store the layer's output as it is, without x[0] or squeeze",
+     lambda model, x, layers: {k: v[0] for k, v in features.extract_features(model, x, layers).items()}),
+    ("feat_list", "extract_features", "returns a list: return a dict {name as given: tensor}, so that callers can "
+     "ask for features['relu2_1']",
+     lambda model, x, layers: [features.extract_features(model, x, layers)[n] for n in layers]),
     ("feat_canonical_keys", "extract_features", "the dict keys must be the names as given (asked for 'block2_conv1', return "
      "the key 'block2_conv1', not 'relu2_1')",
      lambda model, x, layers: {canonical_layer_name(k): v for k, v in features.extract_features(model, x, layers).items()}),

@@ -3,9 +3,12 @@
 G = F Fᵀ, C = (F − F̄)(F − F̄)ᵀ / (M − 1) = np.cov(F), R_ij = C_ij / sqrt(C_ii C_jj) = np.corrcoef(F).
 Checked on the lecture's own numbers (G of [[19, 20], [9, 8]] and a 3×3 covariance/correlation
 example), random matrices and VGG-19 features of a photo. Reference: `nst_teach.gram`.
+numpy's and torch's own covariance and correlation (np.cov, np.corrcoef, torch.cov, torch.corrcoef)
+are refused like the reference: the exercise is to write them.
 """
 
 import numpy as np
+import torch
 
 from .. import gram
 from .compare import judge, judge_cases, unchanged
@@ -46,6 +49,9 @@ MISTAKES = mistakes([
     ("gram_div_NM", "gram_matrix", "normalised by N·M (as in the PyTorch tutorial): this course uses the paper's "
      "unnormalised G = F Fᵀ (the 1/(4N²M²) belongs to the style loss)",
      lambda F: (F @ F.T) / (_nm(F)[0] * _nm(F)[1])),
+    ("gram_centred", "gram_matrix", "you centred F first: that is (M − 1) times the covariance; the Gram matrix "
+     "uses the raw features, G = F @ F.T",
+     lambda F: _centred(F) @ _centred(F).T),
     ("gram_div_4N2M2", "gram_matrix", "divided by 4N²M²: that factor belongs to the style loss E_l, not to the Gram matrix G = F Fᵀ",
      lambda F: (F @ F.T) / (4.0 * _nm(F)[0] ** 2 * _nm(F)[1] ** 2)),
     ("cov_biased", "covariance_matrix", "divided by n = M instead of n − 1 = M − 1: the lecture's formula (and np.cov) "
@@ -59,6 +65,15 @@ MISTAKES = mistakes([
     ("cov_transposed", "covariance_matrix", "transposed: rows of F are the variables (filters), columns the observations "
      "(positions); the result is N×N, like np.cov(F) (not np.cov(F.T))",
      lambda F: np.cov(F.T)),
+    ("cov_global_mean", "covariance_matrix", "centred with one global mean F.mean() for the whole matrix: each filter "
+     "(row) has its own mean over positions, F − F.mean(axis=1, keepdims=True)",
+     lambda F: (F - F.mean()) @ (F - F.mean()).T / (_nm(F)[1] - 1)),
+    ("cov_div_N", "covariance_matrix", "divided by N − 1 (the number of filters, minus 1): the average runs over the "
+     "M positions (the columns), so divide by M − 1",
+     lambda F: _centred(F) @ _centred(F).T / (_nm(F)[0] - 1)),
+    ("cov_centred_by_sum", "covariance_matrix", "subtracted each row's sum instead of its mean: F̄_i = Σ_k F_ik / M, "
+     "F.mean(axis=1, keepdims=True)",
+     lambda F: (F - F.sum(axis=1, keepdims=True)) @ (F - F.sum(axis=1, keepdims=True)).T / (_nm(F)[1] - 1)),
     ("cov_not_divided", "covariance_matrix", "not divided by n − 1: C = (F − F̄)(F − F̄)ᵀ / (M − 1)",
      lambda F: _centred(F) @ _centred(F).T),
     ("corr_is_cov", "correlation_matrix", "not normalised: divide the covariance by the standard deviations, "
@@ -73,10 +88,21 @@ MISTAKES = mistakes([
     ("corr_ddof_mixed", "correlation_matrix", "n and n − 1 mixed: np.cov divides by M − 1 but F.std() by M (ddof=0), "
      "so the diagonal is M/(M − 1) instead of 1: take both from the same covariance, R_ij = C_ij / sqrt(C_ii · C_jj)",
      _errstate(lambda F: _scaled_corr(np.cov(F), F.std(axis=1)))),
+    ("corr_global_mean", "correlation_matrix", "centred with one global mean F.mean(): each filter (row) has its own "
+     "mean, F − F.mean(axis=1, keepdims=True), before the covariance is normalised",
+     _errstate(lambda F: _scaled_corr((F - F.mean()) @ (F - F.mean()).T, np.sqrt(np.diagonal((F - F.mean()) @ (F - F.mean()).T))))),
+    ("corr_std_sum", "correlation_matrix", "divided by σ_i + σ_j: the correlation divides by the *product* of the standard "
+     "deviations, sqrt(C_ii · C_jj)",
+     _errstate(lambda F: np.cov(F) / (np.sqrt(np.diagonal(np.cov(F)))[:, None] + np.sqrt(np.diagonal(np.cov(F)))[None, :]))),
     ("corr_transposed", "correlation_matrix", "transposed: rows of F are the variables (filters); the result is N×N "
      "like np.corrcoef(F), not np.corrcoef(F.T)",
      _errstate(lambda F: np.corrcoef(F.T))),
 ])
+
+
+# numpy's and torch's answers to the exercise, refused as answers (see `referee`): a student who calls
+# them has not written the covariance. @, mean, sum, einsum, sqrt, outer, diag stay allowed.
+READY_MADE = (np.cov, np.corrcoef, torch.cov, torch.corrcoef, torch.Tensor.cov, torch.Tensor.corrcoef)
 
 
 # ----------------------------------------------------------------------------- checks
@@ -150,4 +176,5 @@ EXERCISE = Exercise("ex03", "ex03_gram.py", "Gram, covariance, correlation", ("g
     Check("covariance: lecture, random, VGG-19", 2, _ex03_covariance),
     Check("correlation: lecture, random, VGG-19", 2, _ex03_correlation),
     Check("inputs unchanged", 1, _ex03_unchanged)),
-    mistakes=MISTAKES, references=(gram.gram_matrix, gram.covariance_matrix, gram.correlation_matrix))
+    mistakes=MISTAKES, references=(gram.gram_matrix, gram.covariance_matrix, gram.correlation_matrix,
+                                   *READY_MADE))

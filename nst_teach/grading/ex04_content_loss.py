@@ -1,10 +1,12 @@
 """Exercise 4, the content loss L = ½ Σ (F − P)²: its checks and its named mistakes.
 
 Checked on a hand example (2.5), random and VGG-19 features, its gradient (F − P) and inputs left
-unchanged. Reference: `nst_teach.losses.content_loss`.
+unchanged. Reference: `nst_teach.losses.content_loss`. torch's own squared error (F.mse_loss, and
+nn.MSELoss, which calls it) is refused like the reference: the exercise is to write the loss.
 """
 
 import torch
+import torch.nn.functional
 
 from .. import losses
 from .compare import gradient, judge, judge_cases, unchanged
@@ -26,6 +28,15 @@ MISTAKES = mistakes([
      lambda F, P: ((F - P) ** 2).sum().sqrt()),
     ("content_abs", "content_loss", "absolute instead of squared differences: L = ½ Σ (F − P)²",
      lambda F, P: 0.5 * (F - P).abs().sum()),
+    ("content_diff_of_squares", "content_loss", "difference of squares ½ Σ (F² − P²): square the *difference*, "
+     "½ Σ (F − P)², so that every mismatch adds to the loss",
+     lambda F, P: 0.5 * (F**2 - P**2).sum()),
+    ("content_square_of_sum", "content_loss", "the square of the sum, ½ (Σ (F − P))²: square each difference first, "
+     "then sum, ½ Σ (F − P)²",
+     lambda F, P: 0.5 * (F - P).sum() ** 2),
+    ("content_style_normalisation", "content_loss", "divided by 4 N M (the style loss's kind of factor): the content loss "
+     "is ½ Σ (F − P)², with no normalisation",
+     lambda F, P: ((F - P) ** 2).sum() / (4.0 * F.shape[-3] * F.shape[-2] * F.shape[-1])),
     ("content_not_squared", "content_loss", "the differences are not squared: positive and negative errors cancel; "
      "L = ½ Σ (F − P)²",
      lambda F, P: 0.5 * (F - P).sum()),
@@ -62,4 +73,4 @@ EXERCISE = Exercise("ex04", "ex04_content_loss.py", "content loss", ("content_lo
     Check("hand example", 1, _ex04_hand),
     Check("random and VGG-19 features", 2, _ex04_values),
     Check("gradient, inputs unchanged", 1, _ex04_autograd)),
-    mistakes=MISTAKES, references=(losses.content_loss,))
+    mistakes=MISTAKES, references=(losses.content_loss, torch.nn.functional.mse_loss))

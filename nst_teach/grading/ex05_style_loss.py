@@ -2,10 +2,12 @@
 
 Checked on a hand example (8423/144), random and VGG-19 features, its gradient, and style_loss's layer
 weights (with the reference's style_layer_loss swapped in, so one mistake is not blamed twice).
-Reference: `nst_teach.losses.style_layer_loss` and `style_loss`.
+Reference: `nst_teach.losses.style_layer_loss` and `style_loss`. torch's own squared error (F.mse_loss,
+nn.MSELoss) is refused like the reference: the exercise is to write the loss.
 """
 
 import torch
+import torch.nn.functional
 
 from .. import gram, losses
 from .compare import gradient, judge, judge_cases, replaced, unchanged
@@ -41,6 +43,20 @@ MISTAKES = mistakes([
     ("style_gram_normalised", "style_layer_loss", "your G is normalised (divided by N·M) but the target A is not: use the "
      "unnormalised G = F Fᵀ, like A, and keep the 1/(4N²M²) in the loss",
      _style_variant(lambda G, A, N, M: ((G / (N * M) - A) ** 2).sum() / (4.0 * N**2 * M**2))),
+    ("style_diff_not_squared", "style_layer_loss", "the differences G − A are not squared: positive and negative "
+     "entries cancel; E_l = Σ (G − A)² / (4 N_l² M_l²)",
+     _style_variant(lambda G, A, N, M: (G - A).sum() / (4.0 * N**2 * M**2))),
+    ("style_norm", "style_layer_loss", "you took the square root (the norm ‖G − A‖): E_l uses the squared error, "
+     "Σ (G − A)² / (4 N_l² M_l²), with no square root",
+     _style_variant(lambda G, A, N, M: ((G - A) ** 2).sum().sqrt() / (4.0 * N**2 * M**2))),
+    ("style_M_is_N", "style_layer_loss", "M_l is the number of positions H·W of the feature map, not the number of "
+     "filters N_l: E_l = Σ (G − A)² / (4 N_l² M_l²)",
+     _style_variant(lambda G, A, N, M: ((G - A) ** 2).sum() / (4.0 * N**4))),
+    ("style_last_layer_only", "style_loss", "only one layer counts: the total is overwritten in the loop (total = … "
+     "instead of total += …); L_style = Σ_l w_l E_l adds every layer",
+     lambda features, targets, weights=None: _weighted(
+         features, {l: A for l, A in list(targets.items())[-1:]},
+         weights or {l: 1.0 / len(targets) for l in targets})),
     ("style_weights_ignored", "style_loss", "the layer weights are ignored: L_style = Σ_l w_l E_l with the given w_l "
      "(only when weights is None is w_l = 1/L)",
      lambda features, targets, weights=None: _weighted(features, targets, {l: 1.0 / len(targets) for l in targets})),
@@ -102,4 +118,4 @@ EXERCISE = Exercise("ex05", "ex05_style_loss.py", "style loss", ("style_layer_lo
     Check("style_layer_loss: random and VGG-19 features", 2, _ex05_values),
     Check("gradient, inputs unchanged", 1, _ex05_autograd),
     Check("style_loss: layer weights", 2, _ex05_style_loss)),
-    mistakes=MISTAKES, references=(losses.style_layer_loss, losses.style_loss))
+    mistakes=MISTAKES, references=(losses.style_layer_loss, losses.style_loss, torch.nn.functional.mse_loss))

@@ -2,6 +2,8 @@
 
 Each step function is run for a few steps on L = Σ (x − t)², feeding its own state back, and compared
 with nst_teach.optim's; Adam also with tiny gradients, where ε's place matters. Reference: `nst_teach.optim`.
+torch's own optimisers (torch.optim.SGD's and Adam's step) are refused like the reference: the exercise
+is to write the update.
 """
 
 import math
@@ -15,14 +17,18 @@ from .spec import Check, Exercise, mistakes
 
 
 # ----------------------------------------------------------------------------- named mistakes
-def _descent(record_after=False, update=True):
-    """A wrong `gradient_descent`: losses recorded after the step, or x never updated."""
+def _descent(record_after=False, update=True, gradient_once=False, off_by_one=0):
+    """A wrong `gradient_descent`: losses recorded after the step, x never updated, the gradient of x0
+    used at every step, or ``steps + off_by_one`` steps."""
     def loop(loss_fn, x0, lr, steps):
-        x, losses = x0.detach().clone(), []
-        for _ in range(steps):
+        x, losses, first = x0.detach().clone(), [], None
+        for _ in range(steps + off_by_one):
             x.requires_grad_(True)
             loss = loss_fn(x)
             (grad,) = torch.autograd.grad(loss, x)
+            if gradient_once:
+                first = grad if first is None else first
+                grad = first
             if not record_after:
                 losses.append(loss.item())
             if update:
@@ -35,14 +41,15 @@ def _descent(record_after=False, update=True):
 
 
 def _adam(bias_correction=True, eps_inside=False, count_steps=True, square=True, swap_betas=False, sqrt=True,
-          eps_on_raw_s=False):
+          eps_on_raw_s=False, correct_with_old_t=False, ema_m=True):
     def step(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):
         beta1, beta2 = betas[::-1] if swap_betas else betas
         t = state.t + 1
-        m = beta1 * state.m + (1 - beta1) * grad
+        m = beta1 * state.m + ((1 - beta1) * grad if ema_m else grad)
         s = beta2 * state.s + (1 - beta2) * (grad * grad if square else grad.abs())
-        m_hat = m / (1 - beta1**t) if bias_correction else m
-        s_hat = s / (1 - beta2**t) if bias_correction else s
+        tc = state.t if correct_with_old_t else t  # t = 0 at the first step: 1 − β⁰ = 0, a division by zero
+        m_hat = m / (1 - beta1**tc) if bias_correction else m
+        s_hat = s / (1 - beta2**tc) if bias_correction else s
         root = (s_hat + eps).sqrt() if eps_inside else (s_hat.sqrt() + eps if sqrt else s_hat + eps)
         if eps_on_raw_s:  # the paper's "efficient" form: lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√s + ε)
             root = (s.sqrt() + eps) / math.sqrt(1 - beta2**t)
@@ -74,6 +81,15 @@ MISTAKES = mistakes([
      _descent(record_after=True)),
     ("gd_never_updates", "gradient_descent", "x never changes: assign the step's result back, x = gradient_descent_step(x, grad, lr)",
      _descent(update=False)),
+    ("gd_gradient_once", "gradient_descent", "the gradient is computed once, at x0, and reused: compute it again at "
+     "every step, at the current x (loss = loss_fn(x) inside the loop)",
+     _descent(gradient_once=True)),
+    ("gd_one_step_short", "gradient_descent", "one step too few (range(1, steps)?): take exactly `steps` steps, so the "
+     "list holds `steps` losses",
+     _descent(off_by_one=-1)),
+    ("gd_one_step_more", "gradient_descent", "one step too many (range(steps + 1)?): take exactly `steps` steps, so the "
+     "list holds `steps` losses",
+     _descent(off_by_one=+1)),
     ("momentum_ema", "momentum_step", "momentum in the EMA form v = μv + (1 − μ)·grad: this course (like torch.optim.SGD) "
      "uses v = μv + grad",
      _momentum("ema")),
@@ -93,6 +109,12 @@ MISTAKES = mistakes([
      "correction folded into the step size): x − lr · m̂ / (√ŝ + ε), ŝ = s / (1 − β₂ᵗ) (the difference shows when "
      "gradients are tiny)",
      _adam(eps_on_raw_s=True)),
+    ("adam_t_zero", "adam_step", "bias correction with t = 0 at the first step (state.t, not state.t + 1): 1 − β⁰ = 0, "
+     "so m̂ and ŝ divide by zero; count this step first, t = state.t + 1, then correct with t",
+     _adam(correct_with_old_t=True)),
+    ("adam_m_not_averaged", "adam_step", "m adds the whole gradient, m = β₁ m + g: it is a moving average, "
+     "m = β₁ m + (1 − β₁) g (and s likewise with g²)",
+     _adam(ema_m=False)),
     ("adam_t_not_incremented", "adam_step", "the step count t is not increased: return AdamState(m, s, t + 1), so the "
      "bias correction fades out",
      _adam(count_steps=False)),
@@ -180,4 +202,5 @@ EXERCISE = Exercise("ex06", "ex06_gradient_descent.py", "gradient descent, momen
     Check("adam_step with tiny gradients", 1, _ex06_adam_tiny),
     Check("inputs unchanged", 1, _ex06_unchanged)),
     mistakes=MISTAKES,
-    references=(optim.gradient_descent_step, optim.gradient_descent, optim.momentum_step, optim.adam_step))
+    references=(optim.gradient_descent_step, optim.gradient_descent, optim.momentum_step, optim.adam_step,
+                torch.optim.SGD.step, torch.optim.Adam.step))

@@ -35,6 +35,15 @@ MISTAKES = mistakes([
      lambda x: ((x.roll(1, -2) - x) ** 2).sum() + ((x.roll(1, -1) - x) ** 2).sum()),
     ("tv_isotropic", "tv_loss", "isotropic TV √(dh² + dw²): this course uses the squared differences, summed separately",
      lambda x: (_dh(x)[..., :, :-1] ** 2 + _dw(x)[..., :-1, :] ** 2).sqrt().sum()),
+    ("tv_halved", "tv_loss", "halved: there is no ½ in this loss (the ½ belongs to the content loss): "
+     "L_tv = Σ (x_{i+1,j} − x_ij)² + Σ (x_{i,j+1} − x_ij)²",
+     lambda x: 0.5 * ((_dh(x) ** 2).sum() + (_dw(x) ** 2).sum())),
+    ("tv_norm", "tv_loss", "square root of the total (a norm): the loss is the sum of squared differences itself, "
+     "with no square root",
+     lambda x: ((_dh(x) ** 2).sum() + (_dw(x) ** 2).sum()).sqrt()),
+    ("tv_channels_summed_first", "tv_loss", "channels added up before the differences (a grey image's TV): "
+     "take the differences in each channel, then sum their squares",
+     lambda x: (_dh(x.sum(dim=-3)) ** 2).sum() + (_dw(x.sum(dim=-3)) ** 2).sum()),
     ("tv_channel_axis", "tv_loss", "differences along the wrong axes: x is [B, C, H, W], so H and W are the last two axes "
      "(use x[..., 1:, :] and x[..., :, 1:])",
      lambda x: ((x[:, 1:] - x[:, :-1]) ** 2).sum() + ((x[:, :, 1:] - x[:, :, :-1]) ** 2).sum()),

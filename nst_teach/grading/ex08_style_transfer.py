@@ -20,15 +20,18 @@ def _ref_pre(img):
 
 
 # ----------------------------------------------------------------------------- named mistakes
-def _by_hand(clamp=True, swap=False, init="content", content=True, style=True, optimizer="adam"):
+def _by_hand(clamp=True, swap=False, init="content", content=True, style=True, optimizer="adam", reset_state=False,
+             content_from="content", preprocess=True):
     """`style_transfer_by_hand` with one thing changed (see `nst_teach.transfer` for the right loop)."""
     def run(model, content_img, style_img, *, steps, lr, content_weight, style_weight, content_layer, style_layers):
         def feats(img, layers):
-            return features.extract_features(model, _preprocess(img, model.convention), layers)
+            return features.extract_features(model, _preprocess(img, model.convention) if preprocess else img, layers)
+
+        target_img = style_img if content_from == "style" else content_img  # where P comes from
 
         alpha, beta = (style_weight, content_weight) if swap else (content_weight, style_weight)
         with torch.no_grad():
-            P = feats(content_img, [content_layer])[content_layer]
+            P = feats(target_img, [content_layer])[content_layer]
             A = {l: gram.gram_matrix(F[0]) for l, F in feats(style_img, style_layers).items()}  # (N_l, N_l)
         x = (content_img if init == "content" else style_img).detach().clone()
         state, history = optim.AdamState.zeros_like(x), []
@@ -42,6 +45,8 @@ def _by_hand(clamp=True, swap=False, init="content", content=True, style=True, o
                 L = L + beta * losses.style_loss({k: F[k] for k in A}, A)
             (grad,) = torch.autograd.grad(L, x)
             history.append(L.item())
+            if reset_state:
+                state = optim.AdamState.zeros_like(x)
             if optimizer == "adam":
                 x, state = optim.adam_step(x.detach(), grad, state, lr)
             else:
@@ -64,6 +69,15 @@ MISTAKES = mistakes([
     ("nst_no_style", "style_transfer_by_hand", "the style term is missing: L includes style_weight · style_loss(features, A) "
      "with A the Gram matrices of the style image",
      _by_hand(style=False)),
+    ("nst_adam_state_reset", "style_transfer_by_hand", "the AdamState is created again inside the loop, so every step "
+     "is Adam's first (m and s forgotten): create it once before the loop and pass each step's new state to the next",
+     _by_hand(reset_state=True)),
+    ("nst_content_from_style", "style_transfer_by_hand", "the content target P comes from the style image: P = the "
+     "*content* image's features at content_layer (A comes from the style image)",
+     _by_hand(content_from="style")),
+    ("nst_not_preprocessed", "style_transfer_by_hand", "features of the raw RGB image: the network needs "
+     "extract_features(model, preprocess(img), layers), for the content, the style and x alike",
+     _by_hand(preprocess=False)),
     ("nst_plain_gradient_descent", "style_transfer_by_hand", "plain gradient descent instead of Adam: the spec steps with "
      "adam_step(x, grad, state, lr), keeping the AdamState between steps",
      _by_hand(optimizer="gd")),

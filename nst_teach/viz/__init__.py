@@ -12,13 +12,13 @@ Feature maps are tensors [1, N_l, H_l, W_l] (or [N_l, H_l, W_l]), as `extract_fe
 from .curves import animation_figure, animation_frames, loss_curves, optimisation_paths, show_animation
 from .features import (channels_per_layer, compare_features, feature_grid, heatmap_grid, matrix_heatmaps,
                         receptive_field_chart, select_channels)
-from .images import channel_views, image_grid, panel, sweep_grid
+from .images import channel_views, image_grid, panel, pyramid_bands, sweep_grid
 from .interactive import interactive_viewer
 from .style import FEATURE_CMAP, MATRIX_CMAP, SLIDE_STYLE, save_figure, to_array
 
 __all__ = [
     "animation_figure", "animation_frames", "loss_curves", "optimisation_paths", "show_animation",
     "channels_per_layer", "compare_features", "feature_grid", "heatmap_grid", "matrix_heatmaps",
-    "receptive_field_chart", "select_channels", "channel_views", "image_grid", "panel", "sweep_grid",
+    "receptive_field_chart", "select_channels", "channel_views", "image_grid", "panel", "pyramid_bands", "sweep_grid",
     "interactive_viewer", "FEATURE_CMAP", "MATRIX_CMAP", "SLIDE_STYLE", "save_figure", "to_array",
 ]

@@ -79,23 +79,26 @@ def feature_grid(features, channels=16, order="most_active", title=None, ncols=N
 
 
 @_styled
-def matrix_heatmaps(F, channels=None, title=None):
+def matrix_heatmaps(F, channels=None, title=None, functions=None):
     """Gram G = F Fᵀ, covariance C and correlation R of one layer, side by side with colour bars.
 
     F: features [1, N, H, W], [N, H, W] or a matrix [N, M]. channels: keep only the first
     ``channels`` filters (a 512×512 heatmap is unreadable on a slide). Axes: 3 heatmaps + 3 colour bars.
     Correlation entries of filters that never vary are undefined (NaN) and shown in grey.
+    functions: (gram, covariance, correlation) taking a numpy [N, M] matrix, e.g. a student's exercise 3,
+    drawn exactly as the reference is (same colour maps, correlation on [−1, 1]); None: nst_teach's.
     """
     F = torch.as_tensor(F).detach().cpu().double()
     F = F[0] if F.dim() == 4 else F
     if channels is not None:
         F = F[:channels]
+    F = F.reshape(F.shape[0], -1)  # (N, M)
     N = F.shape[0]
-    mats = [
-        ("Gram  G = F Fᵀ", gram_matrix(F)),
-        ("covariance  C", covariance_matrix(F)),
-        ("correlation  R", correlation_matrix(F)),
-    ]
+    if functions is None:
+        results = [gram_matrix(F), covariance_matrix(F), correlation_matrix(F)]
+    else:
+        results = [torch.as_tensor(np.asarray(fn(F.numpy().copy()), dtype=np.float64)) for fn in functions]
+    mats = list(zip(("Gram  G = F Fᵀ", "covariance  C", "correlation  R"), results))
     fig = Figure(figsize=(14, 4.6 + (0.4 if title else 0)), layout="constrained")
     axes = fig.subplots(1, 3)
     for ax, (name, M) in zip(axes, mats):

@@ -73,3 +73,33 @@ def channel_views(img, names=None, title=None, show_image=True):
     if title:
         fig.suptitle(title)
     return fig
+
+
+def pyramid_bands(img, coarsest=8, title=None):
+    """The Laplacian pyramid of ``img`` (`nst_teach.pyramid`): each band L_k, then the low-pass residual.
+
+    x = L_0 + up(L_1 + up(L_2 + … up(L_K))). A band holds positive and negative values around 0: it is
+    drawn as 0.5 + L_k / (2 max|L_k|) (grey = 0, each band stretched on its own, so fine bands show);
+    the residual L_K is an ordinary small image. Titles give each level's size and how many pixels one
+    of its coefficients moves (2^k × 2^k). ``coarsest``: the shortest side the pyramid goes down to, as
+    `TransferConfig.pyramid_coarsest`. Returns the figure and, as ``fig.bands``, the list [L_0, …, L_K].
+    """
+    import torch
+
+    from .. import pyramid
+
+    x = img if torch.is_tensor(img) else torch.as_tensor(to_array(img)).permute(2, 0, 1)
+    x = (x if x.dim() == 4 else x.unsqueeze(0)).float()  # (1, 3, H, W)
+    bands = pyramid.decompose(x, pyramid.levels_for(x.shape, coarsest))
+    shown, titles = [], []
+    for k, band in enumerate(bands):
+        h, w = band.shape[-2:]
+        if k < len(bands) - 1:
+            shown.append((0.5 + band / (2 * band.abs().max().clamp_min(1e-8))).clamp(0, 1))
+            titles.append(f"band L_{k}: {h}×{w}\na coefficient moves {2**k}×{2**k} px")
+        else:
+            shown.append(band.clamp(0, 1))
+            titles.append(f"residual L_{k}: {h}×{w}\na coefficient moves {2**k}×{2**k} px")
+    fig = image_grid(shown, titles, ncols=len(shown), size=2.6, title=title)
+    fig.bands = bands
+    return fig

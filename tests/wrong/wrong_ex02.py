@@ -75,7 +75,40 @@ def keras_not_translated(model, x, layers):
     return out
 
 
+def stops_at_first(model, x, layers):
+    wanted = {canonical_layer_name(n): n for n in layers}
+    for name, layer in model.layers.named_children():
+        x = layer(x)
+        if name in wanted:
+            return {wanted[name]: x}  # returns at the first hit
+
+
+def batch_dropped(model, x, layers):
+    wanted, out = {canonical_layer_name(n): n for n in layers}, {}
+    for name, layer in model.layers.named_children():
+        x = layer(x)
+        if name in wanted:
+            out[wanted[name]] = x[0]  # "one image"
+        if len(out) == len(wanted):
+            break
+    return out
+
+
+def as_list(model, x, layers):
+    wanted, out = [canonical_layer_name(n) for n in layers], {}
+    for name, layer in model.layers.named_children():
+        x = layer(x)
+        if name in wanted:
+            out[name] = x
+        if len(out) == len(wanted):
+            break
+    return [out[n] for n in wanted]
+
+
 WRONG = {
+    "feat_stops_at_first": {"extract_features": stops_at_first},
+    "feat_batch_dropped": {"extract_features": batch_dropped},
+    "feat_list": {"extract_features": as_list},
     "feat_before_relu": {"extract_features": before_relu},
     "feat_one_layer_late": {"extract_features": one_layer_late},
     "feat_same_tensor": {"extract_features": same_tensor},

@@ -1,5 +1,7 @@
 """Exercise 5 (style loss) done wrong."""
 
+import torch
+
 
 
 def _gram(F):
@@ -40,10 +42,32 @@ def m_all_elements(F, A):
     return ((G - A) ** 2).sum() / (4 * N**2 * M**2)
 
 
+def diff_not_squared(F, A):
+    G, N, M = _gram(F)
+    return (G - A).sum() / (4 * N**2 * M**2)
+
+
+def norm(F, A):
+    G, N, M = _gram(F)
+    return torch.linalg.norm(G - A) / (4 * N**2 * M**2)
+
+
+def m_is_n(F, A):
+    G, N, _ = _gram(F)
+    return ((G - A) ** 2).sum() / (4 * N**2 * N**2)
+
+
 def style_layer_loss(F, A):
     """The right E_l, written by the student (the style_loss mistakes below are in style_loss only)."""
     G, N, M = _gram(F)
     return ((G - A) ** 2).sum() / (4 * N**2 * M**2)
+
+
+def last_layer_only(features, targets, weights=None):
+    weights = weights or {l: 1.0 / len(targets) for l in targets}
+    for l in targets:
+        total = weights[l] * style_layer_loss(features[l], targets[l])  # = instead of +=
+    return total
 
 
 def weights_ignored(features, targets, weights=None):
@@ -66,6 +90,10 @@ WRONG = {
     "style_not_squared_NM": {"style_layer_loss": not_squared_NM},
     "style_mean": {"style_layer_loss": mean},  # m_all_elements gives the same number (test_grading's GENERIC_CASES)
     "style_gram_normalised": {"style_layer_loss": gram_normalised},
+    "style_diff_not_squared": {"style_layer_loss": diff_not_squared},
+    "style_norm": {"style_layer_loss": norm},
+    "style_M_is_N": {"style_layer_loss": m_is_n},
+    "style_last_layer_only": {"style_loss": last_layer_only},
     "style_weights_ignored": {"style_loss": weights_ignored},
     "style_default_weights_one": {"style_loss": default_weights_one},
     "style_weighted_mean": {"style_loss": weighted_mean},

@@ -22,7 +22,16 @@ def isotropic(x):
     return torch.sqrt(dh[..., :, :-1] ** 2 + dw[..., :-1, :] ** 2).sum()
 
 
+def grey(x):
+    g = x.sum(dim=-3)  # (…, H, W)
+    dh, dw = _d(g)
+    return (dh**2).sum() + (dw**2).sum()
+
+
 WRONG = {
+    "tv_halved": {"tv_loss": lambda x: 0.5 * sum((d**2).sum() for d in _d(x))},
+    "tv_norm": {"tv_loss": lambda x: torch.sqrt(sum((d**2).sum() for d in _d(x)))},
+    "tv_channels_summed_first": {"tv_loss": grey},
     "tv_mean": {"tv_loss": mean},
     "tv_abs": {"tv_loss": l1},
     "tv_vertical_only": {"tv_loss": lambda x: (_d(x)[0] ** 2).sum()},
