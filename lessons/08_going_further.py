@@ -117,11 +117,11 @@ viz.image_grid(multi.stages, [f"{px} px" for px in sizes], ncols=3, title=f"Coar
 # sooner than one scale: the upsampled image lacks the photo's fine detail, and the full-size
 # iterations spent rebuilding it cancel the cheap coarse ones. What did make it ~4× faster is the
 # arithmetic: VGG-19 in bfloat16 with a channels-last memory layout, the losses kept in fp32
-# (`nst_teach.precision`), on CPUs that do bf16 in hardware. On CPUs that only have fp32, the 3×3
-# convolutions by Winograd's algorithm (about 5× fewer multiplications, `nst_teach.winograd`; VGG's
+# (`nst_teach.speed.precision`), on CPUs that do bf16 in hardware. On CPUs that only have fp32, the 3×3
+# convolutions by Winograd's algorithm (about 5× fewer multiplications, `nst_teach.speed.winograd`; VGG's
 # filters never change, so their transforms are computed once) make each evaluation markedly cheaper
 # (the README's measured numbers). Which one wins is measured on your machine at its first run
-# (`nst_teach.calibration`): that is the default, and the README has the numbers for three CPUs.
+# (`nst_teach.speed.calibration`): that is the default, and the README has the numbers for three CPUs.
 #
 # Coarse to fine *is* the default above 512 px, for the look rather than the speed: VGG-19's receptive
 # fields are fixed in pixels, so at one scale a 1024 px result gets strokes a quarter as large,
