@@ -82,7 +82,7 @@ def memory(pid):
 
 
 def measure(script, argument, core):
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}  # one core, as on Gradescope; the workers run one thread too
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-c", script, str(argument)], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, preexec_fn=lambda: os.sched_setaffinity(0, {core}))

@@ -59,9 +59,10 @@ TOLERANCE = 1.05  # (b) must reach ≤ 1.05 × (a)'s final total loss
 
 
 def objective(size):
-    """The issue's fixed objective as a TransferConfig; everything else (scales, steps, precision,
-    optimiser, parametrisation, starting image) keeps `style_transfer`'s defaults: how the optimiser
-    moves is ours, what it minimises is not. (a) always starts from the photo, as the paper does."""
+    """The fixed objective every variant minimises (the paper's sums, α = 1, β = 1000) as a
+    TransferConfig; everything else (scales, steps, speed, optimiser, parametrisation, starting
+    image) keeps `style_transfer`'s defaults: how the optimiser moves is ours, what it minimises
+    is not. (a) always starts from the photo, as the paper does."""
     return TransferConfig(size=size, content_weight=1.0, style_weight=1000.0, tv_weight=0.0,
                           content_layers=("relu4_2",), style_layers=nt.transfer.STYLE_LAYERS,
                           style_layer_weights=(0.2,) * 5, weighting="paper")
@@ -314,7 +315,7 @@ VARIANTS = {
     "pixels-recoloured": dict(parametrisation="pixels", init="recoloured"),
     "pyramid-photo": dict(parametrisation="pyramid", init="content"),
     "pyramid-w1": dict(parametrisation="pyramid", pyramid_weight=1.0),
-    "fifth-session": dict(line_search="strong_wolfe", pyramid_coarsest=16, history_size=50),  # strong Wolfe, 16 px, history 50 together
+    "wolfe-16px-h50": dict(line_search="strong_wolfe", pyramid_coarsest=16, history_size=50),  # strong Wolfe, 16 px, history 50 together
     "strong-wolfe": dict(line_search="strong_wolfe"),
     "coarsest-16": dict(pyramid_coarsest=16),
     "coarsest-4": dict(pyramid_coarsest=4),

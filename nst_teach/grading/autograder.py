@@ -66,7 +66,7 @@ ROOT="${NST_TEACH_AUTOGRADER_ROOT:-/autograder}"
 PYTHON="${NST_TEACH_PYTHON:-$ROOT/venv/bin/python}"
 mkdir -p "$ROOT/results"
 cd "$ROOT"
-NST_TEACH_AUTOGRADER_ROOT="$ROOT" OMP_WAIT_POLICY=PASSIVE "$PYTHON" -m nst_teach.grading.autograder
+NST_TEACH_AUTOGRADER_ROOT="$ROOT" "$PYTHON" -m nst_teach.grading.autograder
 status=$?
 if ! "$PYTHON" -c 'import json, sys; json.load(open(sys.argv[1]))' "$ROOT/results/results.json" 2>/dev/null; then
     echo "run_autograder: the grader exited with code $status and wrote no valid results.json" >&2
