@@ -21,7 +21,7 @@
 # - see larger structures appear as deeper layers are added (Gatys et al. 2016, Fig. 1, top row).
 
 # %% tags=["parameters"]
-SIZE = 160  # pixels
+SIZE = 128  # pixels
 STEPS = 60  # L-BFGS-B steps per texture (L-BFGS-B: lesson 4, lesson 6)
 
 # %%

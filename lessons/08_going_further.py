@@ -21,7 +21,7 @@
 # - know where the field went next: feed-forward networks and arbitrary style transfer.
 
 # %% tags=["parameters"]
-SIZE = 192  # final size in pixels
+SIZE = 160  # final size in pixels
 STEPS = 50  # L-BFGS steps per run (coarse to fine: at the coarsest scale, half as many at each finer one)
 
 # %%
