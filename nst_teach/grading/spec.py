@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from ..errors import NSTError
+
 EXERCISE_FILE = re.compile(r"ex(\d\d)_\w+")  # ex03_gram: the template's and the grading module's name
 
 
@@ -81,8 +83,6 @@ def exercises():
 
 def exercise_ids(names=None):
     """["ex03", 5, "ex5", "ex05_style_loss.py"] → ["ex03", "ex05"]; None → every exercise, in order."""
-    from ..errors import NSTError
-
     known = exercises()
     if names is None or len(names) == 0:
         return list(known)
