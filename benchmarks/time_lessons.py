@@ -28,7 +28,7 @@ LESSONS = sorted((ROOT / "lessons").glob("0*.ipynb"))
 def parameters(nb):
     """The lesson's parameters cell, as written (its SIZE and STEPS)."""
     cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
-    return " ".join(line for line in cell.source.splitlines() if line and not line.startswith("#"))
+    return ", ".join(line.split("#")[0].strip() for line in cell.source.splitlines() if line.split("#")[0].strip())
 
 
 def run(path):
