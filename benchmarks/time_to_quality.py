@@ -52,7 +52,7 @@ from pathlib import Path
 import torch
 
 import nst_teach as nt
-from common import bf16_is_fast, calibrated, with_process_settings
+from common import bf16_is_fast, calibrated, cpu_model, has_amx, load_average, with_process_settings
 from nst_teach.transfer import StyleTransferLoss, TransferConfig
 
 TOLERANCE = 1.05  # (b) must reach ≤ 1.05 × (a)'s final total loss
@@ -249,25 +249,8 @@ def time_to_reach(curve, target):
     return first_reaching(curve, target)[1]
 
 
-def cpu_model():
-    try:
-        return next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
-    except (OSError, StopIteration):
-        return "unknown CPU"
-
-
-def has_amx():
-    try:
-        return any(line.startswith("flags") and " amx_tile" in line for line in open("/proc/cpuinfo"))
-    except OSError:
-        return False
-
-
-def load_average():
-    try:
-        return "load " + " ".join(open("/proc/loadavg").read().split()[:3])
-    except OSError:
-        return "load unknown"
+def load():
+    return "load " + load_average()
 
 
 def machine():
@@ -435,7 +418,7 @@ def main(argv=None):
 
     content, style = nt.load_image(args.content, args.size), nt.load_image(args.style, args.size)
     shape = content.shape[-2:]
-    print(f"machine: {machine()}; {load_average()} at the start")
+    print(f"machine: {machine()}; {load()} at the start")
     print(f"content {args.content}, style {args.style}, {shape[1]}×{shape[0]} px, given to nst-teach as {args.inputs}; "
           f"objective: α = 1, β = 1000, relu4_2 / relu1_1…relu5_1 (w_l = 1/5), no TV; (a) starts from the photo", flush=True)
     paths = [str(nt.images.resolve_source(source)) for source in (args.content, args.style)]
@@ -464,7 +447,7 @@ def main(argv=None):
         classic_curve = judged_curve(classic, judge_fn, shape)
         classic_row = row_of(classic, classic_curve, TOLERANCE * classic_curve[-1][2]["total"], classic["seconds"])
         nt.save_image(classic["image"], out / "classic.png")
-        saved = dict(content=args.content, style=args.style, size=list(shape), machine=machine(), load=load_average() + " at the end",
+        saved = dict(content=args.content, style=args.style, size=list(shape), machine=machine(), load=load() + " at the end",
                      judge=judge_fn.name, row=classic_row, curve=[(e, t, p["total"]) for e, t, p in classic_curve])
         nt.files.atomic_write(out / "classic.json", lambda tmp: Path(tmp).write_text(json.dumps(saved, indent=1)))
         if args.classic_only:
@@ -496,7 +479,7 @@ def main(argv=None):
         print(f"{name} …", flush=True)
         run = run_fast(*given, args.size, name=name, **options)
         print(f"    {run['evaluations']} evaluations, {run['seconds']:.1f} s; {run['result'].choice.describe()}; "
-              f"{load_average()}", flush=True)
+              f"{load()}", flush=True)
         nt.save_image(run["image"], out / filename)
         if args.verbose:
             print(f"    saved image: judged {fmt(judge_fn(run['image']))}; nst-teach's own {fmt(own_loss(run, *given, args.size))}", flush=True)
@@ -510,10 +493,10 @@ def main(argv=None):
         curves[run["name"]] = judged_curve(run, judge_fn, shape, args.judge_every, target)
         rows.append(row_of(run, curves[run["name"]], target, classic_row["seconds"]))
 
-    print(f"machine: {machine()}; {load_average()} at the end; judged by {judge_fn.name}")
+    print(f"machine: {machine()}; {load()} at the end; judged by {judge_fn.name}")
     print_table(rows, classic_total)
     plot(curves, target, out / "time_to_quality.png")
-    numbers = dict(machine=machine(), load=load_average() + " at the end", judge=judge_fn.name, content=args.content, style=args.style,
+    numbers = dict(machine=machine(), load=load() + " at the end", judge=judge_fn.name, content=args.content, style=args.style,
                    inputs=args.inputs, size=list(shape), rows=rows, target=target,
                    curves={k: [(e, t, p["total"]) for e, t, p in v] for k, v in curves.items()})
     nt.files.atomic_write(out / "time_to_quality.json", lambda tmp: Path(tmp).write_text(json.dumps(numbers, indent=1)))
