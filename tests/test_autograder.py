@@ -215,11 +215,12 @@ def test_os_exit_printing_writing_results_and_deleting_the_submission_do_not_bre
     tests = by_exercise(hostile_b)
     zero_with(tests["ex03"], "ended the grading process (exit code 0)")
     zero_with(tests["ex07"], "your code changed files it must not touch", "results.json")
-    # printing is not a wrong answer: full marks, and the megabytes are not kept
-    assert points(tests["ex01"]) == (6, 6) and len(json.dumps(hostile_b)) < 100_000
+    # megabytes printed: 0 with the reason, and the megabytes are not kept
+    zero_with(tests["ex01"], "printed", "characters")
+    assert len(json.dumps(hostile_b)) < 100_000
     for exercise in ("ex02", "ex04", "ex05", "ex06", "ex08"):  # ex08 runs after the files were deleted
         assert points(tests[exercise]) == (EXERCISES[exercise].max_points,) * 2, tests[exercise]
-    assert hostile_b["score"] != 1000 and hostile_b["score"] == TOTAL - 8 - 4
+    assert hostile_b["score"] != 1000 and hostile_b["score"] == TOTAL - 6 - 8 - 4
 
 
 def test_run_autograder_writes_valid_results_even_when_python_cannot_start(built, tmp_path):

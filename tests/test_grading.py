@@ -322,7 +322,7 @@ FAULTY = {
                     "covariance_matrix = correlation_matrix = gram_matrix\n",
     "ex04_content_loss.py": "def content_loss(F, P):\n    return 'a loss'\n",
     "ex05_style_loss.py": "import os\ndef style_layer_loss(F, A):\n    os._exit(3)\nstyle_loss = style_layer_loss\n",
-    "ex07_tv_loss.py": SOLUTIONS["ex07"].replace("def tv_loss(x):\n", "def tv_loss(x):\n    print('x' * 1_000_000)\n"),
+    "ex07_tv_loss.py": SOLUTIONS["ex07"].replace("def tv_loss(x):\n", "def tv_loss(x):\n    print('x' * 20_000)\n"),  # chatty, under grading.runner.PRINT_LIMIT
     "ex02_features.py": "from nst_teach.features import extract_features\n",  # the reference: refused
 }
 

@@ -38,6 +38,9 @@ from .spec import exercises as registry
 DEFAULT_TIMEOUT = 120.0  # seconds per exercise (the CLI's --timeout default too); the reference solutions take < 2 s each
 STARTUP_TIMEOUT = 180.0  # seconds for the worker to import torch before its first exercise
 OUTPUT_LIMIT = 2000  # characters of a student's printed output kept in a record
+# An exercise whose code prints more than this while it is graded scores 0: a print left in a loop
+# (9 MB per call in tests/hostile/) would otherwise fill the grader's log and the student's page.
+PRINT_LIMIT = 1_000_000
 ADDRESS_SPACE_VARIABLE = "NST_TEACH_GRADER_ADDRESS_SPACE"  # how the parent gives the worker its limit (bytes)
 GUARD_VARIABLE = "NST_TEACH_GRADER_GUARD"  # folders the student's code must not change (os.pathsep-separated)
 
@@ -206,10 +209,11 @@ def _record(folder, exercise, status, message):
 
 
 class _Capped(io.TextIOBase):
-    """A stdout replacement that keeps the first ``limit`` characters and counts the rest."""
+    """A stdout replacement that keeps the first ``limit`` characters and counts the rest, and counts
+    apart what code in the file named ``own`` printed (exercise 8 also runs exercise 1's file)."""
 
-    def __init__(self, limit=OUTPUT_LIMIT):
-        self.limit, self.kept, self.total = limit, [], 0
+    def __init__(self, limit=OUTPUT_LIMIT, own=None):
+        self.limit, self.kept, self.total, self.own, self.own_total = limit, [], 0, own, 0
 
     def writable(self):
         return True
@@ -219,6 +223,9 @@ class _Capped(io.TextIOBase):
         if room > 0:  # a lone surrogate ("\ud800") cannot be written as UTF-8: keep it escaped
             self.kept.append(text[:room].encode("utf-8", "backslashreplace").decode("utf-8"))
         self.total += len(text)
+        caller = sys._getframe(1)  # print() writes from C: the frame above is the code that printed
+        if self.own and Path(caller.f_code.co_filename).name == self.own:
+            self.own_total += len(text)
         return len(text)
 
     def text(self):
@@ -236,7 +243,7 @@ def grade_here(folder, exercise, inputs=None):
     folder, spec, inputs = Path(folder).resolve(), registry()[exercise], inputs or Inputs()
     if not (folder / spec.file).is_file():
         return _record(folder, exercise, "not attempted", f"{spec.file} is missing: run `nst-teach exercises init {folder}`")
-    start, capture = time.perf_counter(), _Capped()
+    start, capture = time.perf_counter(), _Capped(own=spec.file)
     saved = sys.stdout, sys.stderr, list(sys.path)
     sys.stdout = sys.stderr = capture
     sys.path.insert(0, str(folder))
@@ -256,8 +263,12 @@ def grade_here(folder, exercise, inputs=None):
     else:
         status = "fail"
     message = failed[0]["message"] if failed else ""
-    return Record(exercise, points, spec.max_points, status, message, details, capture.text(), folder.name, str(folder),
-                  round(time.perf_counter() - start, 3))
+    record = Record(exercise, points, spec.max_points, status, message, details, capture.text(), folder.name, str(folder),
+                    round(time.perf_counter() - start, 3))
+    if capture.own_total > PRINT_LIMIT:
+        return _zeroed(record, f"{spec.file} printed {capture.own_total:,} characters while it was graded (more than "
+                               f"{PRINT_LIMIT:,}): remove the print in a loop; the functions compute and return their result")
+    return record
 
 
 def _run_checks(folder, spec, inputs):
@@ -346,8 +357,12 @@ def _describe(err, folder):
 
 
 def _tampered(record, changed):
-    message = (f"your code changed files it must not touch ({changed}): an exercise's functions only compute "
-               "and return their result")
+    return _zeroed(record, f"your code changed files it must not touch ({changed}): an exercise's functions only "
+                           "compute and return their result")
+
+
+def _zeroed(record, message):
+    """``record`` with every check at 0 points and ``message`` as the reason."""
     details = [{**d, "points": 0, "passed": False, "status": "error", "message": message} for d in record.details]
     return Record(record.exercise, 0, record.max_points, "error", message, details, record.output, record.student,
                   record.directory, record.seconds)
