@@ -56,7 +56,6 @@ from .losses import content_loss, content_loss_per_position, style_loss, total_l
 from .optim import AdamState, adam_step
 from .preprocess import preprocess
 from .loops import _Diverged, _optimise_by_steps, _optimise_lbfgs, _Run, _Stop
-from .speed import Speed
 from .vgg import TORCHVISION_INDEX, canonical_layer_name, default_device, load_vgg19
 
 # Coarse scales smaller than this are skipped: relu5_1 sees a 1/16 of the input, so at 32 px it is 2×2.
@@ -165,7 +164,7 @@ class TransferResult:
     history: list = field(default_factory=list)
     stages: list = field(default_factory=list)
     config: TransferConfig = None
-    choice: Speed = None  # the arithmetic of the last (full-size) stage, and why (see nst_teach.speed)
+    choice: speed_front.Speed = None  # the arithmetic of the last (full-size) stage, and why (see nst_teach.speed)
     seconds: float = 0.0
     status: str = "done"
     evaluations: int = 0
