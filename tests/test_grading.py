@@ -1,10 +1,11 @@
-"""Tests for the grader (`nst_teach.grading`: its runner, comparison engine, referee, report, exercises).
+"""Tests for the grader (`nst_teach.grading`: its checks, comparison engine, referee, report, exercises).
 
-Most tests grade in this process with `grade_here` (the function the grading subprocess runs), which
-is fast; a few go through the real subprocess path (`grade`, `check`, the command functions) to test
-isolation, timeouts, crashes and exit codes. Wrong implementations live in tests/wrong/, written the
-way students write them, independently of the catalogue's own variants; hand-written right answers in
-tests/solutions/ (the reference itself would be refused by the referee).
+Most tests grade with `grade_here`: the checks run in this process against one student process that
+the module's tests share (sandbox "none", so it can load each test's folder), which is fast; a few
+go through the full path (`grade`, `check`, the command functions: a private copy, a sandboxed
+process per student) to test isolation, timeouts, crashes and exit codes. Wrong implementations live
+in tests/wrong/, written the way students write them, independently of the catalogue's own variants;
+hand-written right answers in tests/solutions/ (the reference itself would be refused by the referee).
 """
 
 import importlib
@@ -48,9 +49,26 @@ def wrong_source(exercise, module, key):
             f"from {module} import WRONG as _WRONG\nglobals().update(_WRONG[{key!r}])\n")
 
 
+class Shared:
+    """What the module's `grade_here` tests share: the grader's inputs and one student process."""
+
+    def __init__(self, inputs, student):
+        self.inputs, self.student = inputs, student
+
+
 @pytest.fixture(scope="module")
-def inputs():
-    return Inputs()  # the VGG-19 model and photos, built once for all in-process tests
+def inputs(tmp_path_factory):
+    """The VGG-19 model and photos, built once, and one student process for all `grade_here` tests."""
+    from nst_teach.grading.remote import StudentProcess
+    from nst_teach.grading.sandbox import Sandbox
+
+    cwd = tmp_path_factory.mktemp("cwd")
+    with StudentProcess(Sandbox("none"), cwd, cwd) as student:
+        yield Shared(Inputs(), student)
+
+
+def grade_here(folder, exercise, shared):
+    return grading.grade_here(folder, exercise, shared.inputs, shared.student)
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +81,7 @@ def test_untouched_templates_score_zero_and_say_not_attempted(tmp_path, inputs):
     written = grading.init_exercises(tmp_path / "mine")
     assert [p.name for p in written] == [spec.file for spec in EXERCISES.values()]
     for exercise in EXERCISES:
-        record = grading.grade_here(tmp_path / "mine", exercise, inputs)
+        record = grade_here(tmp_path / "mine", exercise, inputs)
         assert (record.points, record.status) == (0, "not attempted"), record
         assert "not attempted yet" in record.message
         assert all(d["status"] == "not attempted" for d in record.details)
@@ -81,7 +99,7 @@ def test_templates_keep_the_spec_and_the_fixed_todo_lines():
 
 @pytest.mark.parametrize("exercise", [pytest.param(e, marks=MARK[e]) for e in EXERCISES])
 def test_reference_solution_gets_full_points(exercise, solutions, inputs):
-    record = grading.grade_here(solutions, exercise, inputs)
+    record = grade_here(solutions, exercise, inputs)
     assert (record.status, record.points, record.message) == ("pass", record.max_points, ""), record.details
     assert record.max_points == EXERCISES[exercise].max_points > 0
 
@@ -107,7 +125,7 @@ def test_every_catalogue_mistake_has_a_handwritten_wrong_implementation():
 def test_catalogue_mistake_is_named(exercise, mistake, module, key, tmp_path, inputs):
     """The wrong implementation loses the points of the check that names it, and the hint is shown."""
     write_one(tmp_path, exercise, wrong_source(exercise, module, key))
-    record = grading.grade_here(tmp_path, exercise, inputs)
+    record = grade_here(tmp_path, exercise, inputs)
     named = [d for d in record.details if d["mistake"] == mistake]
     assert named and all(d["points"] == 0 for d in named), record.details
     hint = next(m.hint for m in CATALOGUE[exercise] if m.id == mistake)
@@ -140,7 +158,7 @@ GENERIC_CASES = [
 @pytest.mark.parametrize("exercise, mistake, source", [pytest.param(*c, id=f"{c[0]}-{c[1]}", marks=MARK[c[0]]) for c in GENERIC_CASES])
 def test_generic_mistake_is_named(exercise, mistake, source, tmp_path, inputs):
     write_one(tmp_path, exercise, SOLUTIONS[exercise] + source)
-    record = grading.grade_here(tmp_path, exercise, inputs)
+    record = grade_here(tmp_path, exercise, inputs)
     named = [d for d in record.details if d["mistake"] == mistake]
     assert named and all(d["points"] == 0 for d in named), record.details
     hint = GENERIC.get(mistake) or next(m.hint for m in CATALOGUE[exercise] if m.id == mistake)
@@ -165,7 +183,7 @@ def test_partly_attempted_exercise_fails_with_the_missing_function_named(tmp_pat
     source = SOLUTIONS["ex06"] + "def adam_step(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):\n" \
                                  "    raise NotImplementedError('Exercise 6: not attempted yet')\n"
     (tmp_path / "ex06_gradient_descent.py").write_text(source)
-    record = grading.grade_here(tmp_path, "ex06", inputs)
+    record = grade_here(tmp_path, "ex06", inputs)
     adam = [d for d in record.details if "adam" in d["check"]]
     assert record.status == "fail" and record.points == record.max_points - sum(d["max_points"] for d in adam) - 1
     assert all(d["status"] == "not attempted" for d in adam)
@@ -176,7 +194,7 @@ def test_partly_attempted_exercise_fails_with_the_missing_function_named(tmp_pat
 @pytest.mark.ex04
 def test_a_loss_of_shape_1_gets_the_shape_hint_but_the_right_gradient(tmp_path, inputs):
     (tmp_path / "ex04_content_loss.py").write_text("def content_loss(F, P):\n    return 0.5 * ((F - P) ** 2).sum().reshape(1)\n")
-    details = {d["check"]: d for d in grading.grade_here(tmp_path, "ex04", inputs).details}
+    details = {d["check"]: d for d in grade_here(tmp_path, "ex04", inputs).details}
     assert details["gradient, inputs unchanged"]["passed"], details  # ∂L/∂F = F − P, not 2L (F − P)
     assert details["hand example"]["mistake"] == "wrong_shape" and "(1,) instead of ()" in details["hand example"]["message"]
 
@@ -187,7 +205,7 @@ def test_adam_step_returning_a_tuple_state_is_told_to_return_an_adam_state(tmp_p
                                   "def adam_step(x, grad, state, lr, betas=(0.9, 0.999), eps=1e-8):\n"
                                   "    x, new = _adam(x, grad, state, lr, betas, eps)\n    return x, (new.m, new.s, new.t)\n")
     (tmp_path / "ex06_gradient_descent.py").write_text(source)
-    record = grading.grade_here(tmp_path, "ex06", inputs)
+    record = grade_here(tmp_path, "ex06", inputs)
     adam = [d for d in record.details if d["check"].startswith("adam_step")]
     assert record.status == "fail" and all(d["status"] == "fail" and d["mistake"] == "wrong_type" for d in adam), adam
     assert "returns (x, tuple) instead of (x, AdamState): return (x, AdamState(m, s, t))" in adam[0]["message"]
@@ -197,7 +215,7 @@ def test_adam_step_returning_a_tuple_state_is_told_to_return_an_adam_state(tmp_p
 def test_a_crash_on_one_input_names_that_input(tmp_path, inputs):
     (tmp_path / "ex07_tv_loss.py").write_text("def tv_loss(x):\n    dh = x[:, :, 1:, :] - x[:, :, :-1, :]\n"
                                               "    dw = x[:, :, :, 1:] - x[:, :, :, :-1]\n    return (dh**2).sum() + (dw**2).sum()\n")
-    record = grading.grade_here(tmp_path, "ex07", inputs)
+    record = grade_here(tmp_path, "ex07", inputs)
     values = next(d for d in record.details if d["check"] == "random images and a photo")
     assert record.status == "error" and values["status"] == "error"
     assert values["message"].startswith("tv_loss(x) for x of shape (3, 4, 6): raised IndexError at ex07_tv_loss.py line 2")
@@ -258,9 +276,9 @@ def test_style_loss_over_all_features_is_caught_and_ex08_blames_ex05(tmp_path, i
                                         "    return sum((weights[l] if weights else 1 / len(features)) * "
                                         "style_layer_loss(features[l], targets[l]) for l in features)\n")
     write_solutions(tmp_path, {"ex05": over_features, "ex08": _student_ex08("F")})
-    ex05 = grading.grade_here(tmp_path, "ex05", inputs)
+    ex05 = grade_here(tmp_path, "ex05", inputs)
     assert ex05.status in ("fail", "error") and not next(d for d in ex05.details if d["check"] == "style_loss: layer weights")["passed"]
-    ex08 = grading.grade_here(tmp_path, "ex08", inputs)
+    ex08 = grade_here(tmp_path, "ex08", inputs)
     assert ex08.points == 0 and "your ex05 style_loss differs from the reference" in ex08.message
     assert "fix ex05 first" in ex08.message
 
@@ -273,14 +291,14 @@ def test_ex08_names_the_earlier_exercise_at_fault_or_lists_the_ones_it_uses(tmp_
         "    return sum(weights[l] * style_layer_loss(features[l], A) for l, A in targets.items())\n")
     good = _student_ex08("{l: F[l] for l in style_layers}")
     write_solutions(tmp_path / "a", {"ex05": no_4, "ex08": good})
-    ex05 = {d["check"]: d for d in grading.grade_here(tmp_path / "a", "ex05", inputs).details}
+    ex05 = {d["check"]: d for d in grade_here(tmp_path / "a", "ex05", inputs).details}
     assert ex05["style_loss: layer weights"]["passed"] and ex05["hand example"]["mistake"] == "style_missing_4"
-    ex08 = grading.grade_here(tmp_path / "a", "ex08", inputs)
+    ex08 = grade_here(tmp_path / "a", "ex08", inputs)
     assert ex08.points < ex08.max_points and "your ex05 style_loss differs from the reference" in ex08.message
     # ex08 itself wrong (no clamp) on the student's own, correct ex04: the hint, plus what ex08 relies on.
     own_ex04 = "def content_loss(F, P):\n    return 0.5 * ((F - P) ** 2).sum()\n"
     write_solutions(tmp_path / "b", {"ex04": own_ex04, "ex08": good.replace("        x = x.clamp(0, 1)\n", "")})
-    ex08 = grading.grade_here(tmp_path / "b", "ex08", inputs)
+    ex08 = grade_here(tmp_path / "b", "ex08", inputs)
     assert "x = x.clamp(0, 1)" in ex08.message
     assert ex08.message.endswith("(ex08 uses your ex01, ex02, ex04, ex05, ex06: check those pass first)")
 
@@ -291,7 +309,7 @@ def test_exercise_8_names_the_unattempted_piece_it_uses(tmp_path, inputs):
     (tmp_path / "ex08_style_transfer.py").write_text(
         "from ex04_content_loss import content_loss\n"
         "def style_transfer_by_hand(model, content, style, **options):\n    return content_loss(content, content)\n")
-    record = grading.grade_here(tmp_path, "ex08", inputs)
+    record = grade_here(tmp_path, "ex08", inputs)
     assert record.status == "fail" and record.points == 0
     assert "uses your exercise 4, which is not attempted yet" in record.message
 
@@ -299,9 +317,9 @@ def test_exercise_8_names_the_unattempted_piece_it_uses(tmp_path, inputs):
 def test_missing_function_and_syntax_error_are_reported(tmp_path, inputs):
     (tmp_path / "ex04_content_loss.py").write_text("def content_los(F, P):\n    return 0\n")
     (tmp_path / "ex07_tv_loss.py").write_text("def tv_loss(x):\n    return (x\n")
-    record = grading.grade_here(tmp_path, "ex04", inputs)
+    record = grade_here(tmp_path, "ex04", inputs)
     assert record.status == "error" and "has no function content_loss" in record.message
-    record = grading.grade_here(tmp_path, "ex07", inputs)
+    record = grade_here(tmp_path, "ex07", inputs)
     assert record.status == "error" and "SyntaxError at ex07_tv_loss.py line" in record.message
 
 
@@ -322,7 +340,7 @@ FAULTY = {
                     "covariance_matrix = correlation_matrix = gram_matrix\n",
     "ex04_content_loss.py": "def content_loss(F, P):\n    return 'a loss'\n",
     "ex05_style_loss.py": "import os\ndef style_layer_loss(F, A):\n    os._exit(3)\nstyle_loss = style_layer_loss\n",
-    "ex07_tv_loss.py": SOLUTIONS["ex07"].replace("def tv_loss(x):\n", "def tv_loss(x):\n    print('x' * 20_000)\n"),  # chatty, under grading.runner.PRINT_LIMIT
+    "ex07_tv_loss.py": SOLUTIONS["ex07"].replace("def tv_loss(x):\n", "def tv_loss(x):\n    print('x' * 20_000)\n"),  # chatty, under grading.grader.PRINT_LIMIT
     "ex02_features.py": "from nst_teach.features import extract_features\n",  # the reference: refused
 }
 
@@ -362,7 +380,7 @@ def test_class_folder_gives_one_record_per_student_and_exercise(tmp_path, capsys
     assert [(r["student"], r["exercise"], r["status"]) for r in records] == [
         ("alice", "ex04", "pass"), ("alice", "ex07", "pass"), ("bob", "ex04", "not attempted"), ("bob", "ex07", "not attempted")]
     assert set(records[0]) == {"exercise", "points", "max_points", "status", "message", "details", "output", "student",
-                               "directory", "seconds"}
+                               "directory", "seconds", "flags"}
     assert set(records[0]["details"][0]) == {"check", "points", "max_points", "passed", "status", "message", "mistake"}
     table = grading.format_table([grading.Record(**r) for r in records])
     assert "alice" in table and "bob" in table and "8/8" in table and "0/8" in table
@@ -397,7 +415,7 @@ def test_check_uses_the_grading_path_shows_the_verdict_and_returns_none(solution
 def test_check_refuses_a_class_folder_before_grading_anyone(tmp_path, monkeypatch, capsys):
     write_solutions(tmp_path / "alice")
     write_solutions(tmp_path / "bob")
-    monkeypatch.setattr(grading.runner, "_grade_folder", lambda *args: pytest.fail("graded a student"))
+    monkeypatch.setattr(grading.grader, "_grade_copy", lambda *args: pytest.fail("graded a student"))
     assert grading.check("ex04", directory=tmp_path) is None
     assert capsys.readouterr().out == "error: that folder holds several students' folders: give one of them as directory=…\n"
 
@@ -502,7 +520,7 @@ def test_the_reference_itself_or_a_wrapper_of_it_scores_0(source, tmp_path, inpu
 
     original = nst_teach.losses.tv_loss
     (tmp_path / "ex07_tv_loss.py").write_text(source)
-    record = grading.grade_here(tmp_path, "ex07", inputs)
+    record = grade_here(tmp_path, "ex07", inputs)
     assert (record.points, record.status) == (0, "fail"), record.details
     assert record.message == "tv_loss calls the library's reference nst_teach.losses.tv_loss: write it yourself"
     assert all(d["mistake"] == "reference" for d in record.details)
@@ -513,7 +531,7 @@ def test_the_reference_itself_or_a_wrapper_of_it_scores_0(source, tmp_path, inpu
 def test_only_the_function_that_uses_the_reference_loses_its_points(tmp_path, inputs):
     own_style_loss = SOLUTIONS["ex05"][SOLUTIONS["ex05"].index("def style_loss"):]
     write_one(tmp_path, "ex05", "from nst_teach.losses import style_layer_loss\n" + own_style_loss)
-    details = {d["check"]: d for d in grading.grade_here(tmp_path, "ex05", inputs).details}
+    details = {d["check"]: d for d in grade_here(tmp_path, "ex05", inputs).details}
     assert details["style_loss: layer weights"]["passed"]  # the grader's own swap to the reference is not the student's
     assert all(d["points"] == 0 and d["message"].startswith("style_layer_loss calls the library's reference "
                                                             "nst_teach.losses.style_layer_loss")
@@ -525,11 +543,11 @@ def test_ex08_may_use_library_helpers_but_not_the_reference_loop(tmp_path, input
     helpers = SOLUTIONS["ex08"].replace("from ex04_content_loss import content_loss\n",
                                         "from nst_teach.losses import content_loss\n")
     write_one(tmp_path, "ex08", helpers)
-    record = grading.grade_here(tmp_path, "ex08", inputs)
+    record = grade_here(tmp_path, "ex08", inputs)
     assert (record.status, record.points) == ("pass", record.max_points), record.details
     write_one(tmp_path, "ex08", "import nst_teach.transfer as t\n"
                                 "def style_transfer_by_hand(*args, **kwargs):\n    return t.style_transfer_by_hand(*args, **kwargs)\n")
-    record = grading.grade_here(tmp_path, "ex08", inputs)
+    record = grade_here(tmp_path, "ex08", inputs)
     assert record.points == 0 and "the library's reference nst_teach.transfer.style_transfer_by_hand" in record.message
 
 

@@ -4,7 +4,7 @@ by check (text and HTML), and the gradebook's JSON."""
 import json
 
 from nst_teach.grading.report import format_record, format_table, record_html, to_json
-from nst_teach.grading.runner import Record
+from nst_teach.grading.grader import Record
 
 
 def record(exercise, points, status="pass", message="", student="ada", details=()):

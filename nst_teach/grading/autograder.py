@@ -32,7 +32,7 @@ from pathlib import Path
 
 from ..errors import NSTError
 from . import limits
-from .runner import _record, check_limits, grade_folder
+from .grader import _record, check_limits, grade_folder
 from .spec import exercise_ids
 from .spec import exercises as registry
 
@@ -193,7 +193,7 @@ def grade_submission(folder, ids, timeout=TIMEOUT, memory=limits.MEMORY, guard=(
             records[record.exercise] = record
     for exercise in ids:
         if exercise not in records:
-            records[exercise] = _record(Path(folder), exercise, "not submitted",
+            records[exercise] = _record(exercise, "not submitted",
                                         f"not submitted: upload {known[exercise].file}")
     tests = [test for e in ids for test in _tests(known[e], records[e])]
     score = sum(t["score"] for t in tests)

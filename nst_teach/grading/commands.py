@@ -10,7 +10,7 @@ import sys
 from ..errors import NSTError
 from .folder import find_folder, init_exercises, reset_exercise, submission_zip
 from .report import format_table, print_failed_checks, to_json
-from .runner import DEFAULT_TIMEOUT, grade
+from .grader import DEFAULT_TIMEOUT, grade
 
 
 def default_jobs():

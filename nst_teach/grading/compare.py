@@ -13,7 +13,6 @@ import numpy as np
 import torch
 
 from ..optim import AdamState
-from .referee import original
 
 
 class Failed(Exception):
@@ -235,20 +234,8 @@ def gradient(what, student, reference, make_args, wrt, rtol=1e-4, atol=1e-6):
         raise Failed(f"{what}: {GENERIC['wrong_gradient']} ({problem[1]})", "wrong_gradient")
 
 
-class replaced:
-    """with replaced(module, {name: fn}): the module's global ``name`` is ``fn`` inside the block (the
-    student's functions look their helpers up there when called), and its own value again afterwards."""
-
-    def __init__(self, module, replacements):
-        # A reference the grader swaps in on purpose is the original, never the referee's stand-in for it.
-        self.module = module
-        self.replacements = {k: original(v) for k, v in replacements.items() if hasattr(module, k)}
-
-    def __enter__(self):
-        self.saved = {k: getattr(self.module, k) for k in self.replacements}
-        for k, v in self.replacements.items():
-            setattr(self.module, k, v)
-
-    def __exit__(self, *exc):
-        for k, v in self.saved.items():
-            setattr(self.module, k, v)
+def replaced(module, replacements):
+    """``with replaced(s, {name: fn}):`` inside the block, the student's module ``s`` uses nst_teach's ``fn``
+    for ``name`` (its functions look their helpers up there when called): e.g. the reference
+    style_layer_loss under the student's style_loss, so one mistake is not blamed twice."""
+    return module.swapped(replacements)

@@ -12,7 +12,7 @@ import torch
 
 from .. import optim
 from .compare import Failed, judge, unchanged
-from .inputs import rand, randn
+from .inputs import SquaredDistance, rand, randn
 from .spec import Check, Exercise, mistakes
 
 
@@ -132,8 +132,8 @@ def _target():
     return randn(23, 2, 3)
 
 
-def _quadratic(x):
-    return ((x - _target()) ** 2).sum()  # ∇ = 2 (x − target)
+def _quadratic():
+    return SquaredDistance(_target())  # L = Σ (x − t)², ∇ = 2 (x − t): travels to the student's process as a description
 
 
 def _ex06_step(s, inputs):
@@ -144,7 +144,7 @@ def _ex06_step(s, inputs):
 
 def _ex06_descent(s, inputs):
     x0 = randn(26, 2, 3)
-    judge("gradient_descent(L = Σ (x − t)², x0, lr=0.1, steps=5) → (x, losses)", lambda f: f(_quadratic, x0.clone(), 0.1, 5),
+    judge("gradient_descent(L = Σ (x − t)², x0, lr=0.1, steps=5) → (x, losses)", lambda f: f(_quadratic(), x0.clone(), 0.1, 5),
           s.gradient_descent, optim.gradient_descent, EXERCISE.mistakes_of("gradient_descent"), rtol=1e-5)
 
 
@@ -187,7 +187,7 @@ def _ex06_adam_tiny(s, inputs):
 def _ex06_unchanged(s, inputs):
     x, g = randn(33, 2, 3), randn(34, 2, 3)
     unchanged("gradient_descent_step", lambda: s.gradient_descent_step(x, g, 0.1), x, g)
-    unchanged("gradient_descent", lambda: s.gradient_descent(_quadratic, x, 0.1, 2), x)
+    unchanged("gradient_descent", lambda: s.gradient_descent(_quadratic(), x, 0.1, 2), x)
     v, state = randn(35, 2, 3), optim.AdamState(randn(36, 2, 3), rand(37, 2, 3), 3)
     unchanged("momentum_step", lambda: s.momentum_step(x, g, v, 0.1, 0.9), x, g, v)
     unchanged("adam_step", lambda: s.adam_step(x, g, state, 0.1, (0.9, 0.999), 1e-8), x, g, state)

@@ -90,7 +90,7 @@ MISTAKES = mistakes([
 SMALL_RUN = dict(lr=0.02, content_weight=1.0, style_weight=1e3, content_layer="relu1_2", style_layers=("relu1_1", "relu2_1"))
 
 # The pieces ex08 imports from the student's earlier exercises, and nst_teach's reference for each.
-EX08_PIECES = (("ex01", "preprocess", _ref_pre), ("ex02", "extract_features", features.extract_features),
+EX08_PIECES = (("ex01", "preprocess", _preprocess), ("ex02", "extract_features", features.extract_features),
                ("ex04", "content_loss", losses.content_loss), ("ex05", "style_loss", losses.style_loss),
                ("ex06", "adam_step", optim.adam_step))
 
@@ -109,7 +109,7 @@ def _ex08_reference(s, inputs):
     except (Failed, StudentError) as failure:
         # Is ex08 itself wrong, or one of the student's earlier pieces it uses? Swap each for the reference.
         used = [(e, name, ref) for e, name, ref in EX08_PIECES  # only functions of the student's own ex0N file
-                if str(getattr(getattr(s, name, None), "__module__", "")).startswith(f"{e}_")]
+                if s.origin(name).startswith(f"{e}_")]
         for exercise, name, ref in used:
             if _passes(compare, s, {name: ref}):
                 raise Failed(f"your {exercise} {name} differs from the reference, and ex08 uses it: fix {exercise} "

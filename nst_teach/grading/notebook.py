@@ -9,7 +9,7 @@ that says what to do, and the cell's value is None unless ``record=True`` asks f
 from ..errors import NSTError
 from .folder import NoExerciseFolder, resolve_directory, student_folders
 from .report import show
-from .runner import DEFAULT_TIMEOUT, grade
+from .grader import DEFAULT_TIMEOUT, grade
 from .spec import exercise_ids
 
 

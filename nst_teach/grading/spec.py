@@ -61,6 +61,34 @@ class Exercise:
         """The catalogue's mistakes for one of the student's functions."""
         return [m for m in self.mistakes if m.function == function]
 
+    def reference_names(self):
+        """The refused functions as the student's side finds them: 'nst_teach.losses.tv_loss', 'numpy.cov', …"""
+        return [qualified_name(fn) for fn in self.references]
+
+    def operator_names(self):
+        """The torch operators among the refused functions ('cov', 'mse_loss'), refused however they are reached."""
+        return sorted({fn.__name__ for fn in self.references if qualified_name(fn).startswith("torch.")
+                       and not qualified_name(fn).startswith("torch.optim.")})
+
+
+def qualified_name(fn):
+    """'nst_teach.losses.tv_loss': the shortest public dotted path of a function (a tensor method as students
+    write it, 'torch.Tensor.cov'; torch.cov, not torch._VariableFunctionsClass.cov; torch.optim.Adam.step)."""
+    import sys
+
+    if getattr(fn, "__objclass__", None) is not None and getattr(fn.__objclass__, "__module__", "") == "torch._C":
+        return f"torch.Tensor.{fn.__name__}"
+    module, qualname = fn.__module__ or "torch", fn.__qualname__
+    if qualname.startswith("_"):  # a torch builtin such as torch.cov ("_VariableFunctionsClass.cov")
+        qualname = fn.__name__
+    if not module.startswith("nst_teach"):
+        head, parts = qualname.split(".")[0], module.split(".")
+        for i in range(1, len(parts) + 1):
+            found = sys.modules.get(".".join(parts[:i]))
+            if found is not None and getattr(found, head, None) is getattr(sys.modules.get(module), head, object()):
+                return f"{'.'.join(parts[:i])}.{qualname}"
+    return f"{module}.{qualname}"
+
 
 def mistakes(rows):
     """(id, function, hint, variant) rows → Mistakes (the grading modules write their catalogue as a table)."""

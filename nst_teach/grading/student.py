@@ -25,7 +25,7 @@ from pathlib import Path
 
 from ..errors import NSTError
 from .folder import NoExerciseFolder, resolve_directory, student_folders
-from .runner import DEFAULT_TIMEOUT, grade
+from .grader import DEFAULT_TIMEOUT, grade
 from .spec import exercise_ids
 from .spec import exercises as registry
 
