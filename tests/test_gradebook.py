@@ -52,14 +52,15 @@ def test_class_csv_has_a_row_per_student_even_when_one_crashes(graded, klass):
     code, text = graded[2]
     rows = list(csv.reader(io.StringIO(text)))
     assert code == 0
-    assert rows[0] == ["student", "ex04", "ex07", "total", "status"]
-    assert rows[1] == ["Points Possible", "4", "4", "8", ""]
+    assert rows[0] == ["student", "ex04", "ex07", "total", "status", "flags"]
+    assert rows[1] == ["Points Possible", "4", "4", "8", "", ""]
     table = {row[0]: row[1:] for row in rows[2:]}
     assert list(table) == ["alice", "bob", "carol", "dave"]
-    assert table["alice"] == ["4", "4", "8", "ok"]
-    assert table["bob"] == ["4", "0", "4", "ok"]  # from his zip; ex07 not submitted
+    assert table["alice"] == ["4", "4", "8", "ok", ""]
+    assert table["bob"] == ["4", "0", "4", "ok", ""]  # from his zip; ex07 not submitted
     assert table["carol"][:3] == ["0", "4", "4"] and table["carol"][3].startswith("ex04: ended the grading process (exit code 7)")
-    assert table["dave"] == ["0", "0", "0", "no exercise files found"]
+    assert table["carol"][4] == "ex04: ends the process: os._exit, line 4"  # what the instructor reads
+    assert table["dave"] == ["0", "0", "0", "no exercise files found", ""]
     assert not list(klass.parent.glob("**/.grades.csv.partial"))
 
 
@@ -82,10 +83,11 @@ def test_grade_csv_bad_input_is_one_line_and_exit_2(tmp_path, capsys):
 
 def test_to_csv_orders_columns_and_totals():
     book = {"ids": ["ex03", "ex05"], "points": {"ex03": 8, "ex05": 6},
-            "rows": [{"student": "zoë, the second", "ex03": 6, "ex05": 0, "total": 6, "status": "ex05: timed out"}]}
+            "rows": [{"student": "zoë, the second", "ex03": 6, "ex05": 0, "total": 6, "status": "ex05: timed out",
+                      "flags": "ex03: uses ctypes: ctypes, line 1"}]}
     rows = list(csv.reader(io.StringIO(gradebook.to_csv(book))))
-    assert rows == [["student", "ex03", "ex05", "total", "status"], ["Points Possible", "8", "6", "14", ""],
-                    ["zoë, the second", "6", "0", "6", "ex05: timed out"]]
+    assert rows == [["student", "ex03", "ex05", "total", "status", "flags"], ["Points Possible", "8", "6", "14", "", ""],
+                    ["zoë, the second", "6", "0", "6", "ex05: timed out", "ex03: uses ctypes: ctypes, line 1"]]
 
 
 def test_a_worker_over_its_memory_limit_is_stopped_and_the_next_exercise_graded(tmp_path):

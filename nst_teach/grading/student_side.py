@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from . import limits
-from .channel import Channel, ChannelClosed, Packer, Unpacker
+from .channel import Channel, ChannelClosed, ChannelError, Packer, Unpacker
 from .inputs import build
 from .referee import Referee
 
@@ -161,9 +161,13 @@ class StudentSide:
         except BaseException as err:  # the student's code raised, called exit(), or was refused
             return {"ok": False, "error": describe_error(err, self.folder), "refused": self.referee.calls}, b""
         packer = Packer()
-        reply = {"ok": True, "result": packer.pack(result), "refused": self.referee.calls, "handle": None}
-        outputs = [t for t in packer.tensors if t.requires_grad]  # the result's, in the order the grader unpacks them
-        reply["changed"] = [[where, packer.pack(value)] for where, value in _changed((args, kwargs), before)]
+        try:
+            reply = {"ok": True, "result": packer.pack(result), "refused": self.referee.calls, "handle": None}
+            outputs = [t for t in packer.tensors if t.requires_grad]  # the result's, in the order the grader unpacks them
+            reply["changed"] = [[where, packer.pack(value)] for where, value in _changed((args, kwargs), before)]
+        except ChannelError as err:  # a result too large or too deeply nested to send
+            return {"ok": False, "error": {"type": "ResultTooLarge", "message": f"the result cannot be sent back: {err}"},
+                    "refused": self.referee.calls}, b""
         if request.get("grad") and outputs and unpacker.grad_leaves:
             reply["handle"] = request.get("seq")
             self.handles[reply["handle"]] = (outputs, unpacker.grad_leaves)
