@@ -8,7 +8,8 @@ import os
 import sys
 
 from ..errors import NSTError
-from .folder import find_folder, init_exercises, reset_exercise, submission_zip
+from . import sandbox
+from .folder import find_folder, init_exercises, reset_exercise, resolve_directory, student_folders, submission_zip
 from .report import format_table, print_failed_checks, to_json
 from .grader import DEFAULT_TIMEOUT, grade
 
@@ -24,12 +25,18 @@ def default_jobs():
 def run_grade_command(exercises=None, directory=None, as_json=False, timeout=DEFAULT_TIMEOUT, *, csv=None, jobs=None):
     """`nst-teach grade`: print the table (or JSON, one record per student × exercise), or with ``csv``
     write the class's gradebook. Exit code: 0 if every graded exercise passes (with ``csv``: the CSV
-    was written), 1 otherwise, 2 for bad input (unknown exercise, missing folder)."""
+    was written), 1 otherwise, 2 for bad input (unknown exercise, missing folder). With ``--dir`` (an
+    instructor grading others' code), the first line on stderr says if their code runs unsandboxed."""
     jobs = default_jobs() if jobs is None else jobs
     try:
+        box = None
+        if csv is not None or (directory is not None and len(student_folders(resolve_directory(directory))) > 1):
+            box = sandbox.choose(hidden=[directory])  # a class: others' code; say at once if nothing contains it
+            if sandbox.warning(box):
+                print(sandbox.warning(box), file=sys.stderr)
         if csv is not None:
-            return _grade_to_csv(exercises, directory, timeout, csv, jobs)
-        records = grade(exercises, directory, timeout, jobs=jobs)
+            return _grade_to_csv(exercises, directory, timeout, csv, jobs, box)
+        records = grade(exercises, directory, timeout, jobs=jobs, box=box)
     except NSTError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -57,13 +64,13 @@ def run_init_command(directory):
     return 0
 
 
-def _grade_to_csv(exercises, directory, timeout, csv, jobs):
+def _grade_to_csv(exercises, directory, timeout, csv, jobs, box=None):
     from .gradebook import check_csv_path, grade_class, write_csv
 
     if directory is None:
         raise NSTError("give the class folder: nst-teach grade --dir CLASS --csv grades.csv")
     check_csv_path(csv)
-    book = grade_class(directory, exercises, timeout, jobs)
+    book = grade_class(directory, exercises, timeout, jobs, box=box)
     path = write_csv(book, csv)
     trouble = [row for row in book["rows"] if row["status"] != "ok"]
     top = sum(book["points"].values())

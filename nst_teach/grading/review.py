@@ -38,8 +38,8 @@ SIGNS = (
      "dotted": {"os.kill", "os.killpg", "os.getppid", "os.fork", "os.forkpty", "os.system", "os.popen", "os.setsid",
                 "os.posix_spawn", "os.posix_spawnp", "os.pidfd_open", "os.execv", "os.execve", "os.execvp", "os.execl",
                 "os.spawnv", "os.spawnl"}, "bare": set()}),
-    ("ends the process", {"modules": set(), "dotted": {"os._exit", "os.abort", "sys.exit", "os.kill"},
-     "bare": {"exit", "quit"}}),
+    ("ends the process", {"modules": set(), "dotted": {"os._exit", "os.abort", "sys.exit", "os.kill"}, "bare": set(),
+     "builtins": {"exit", "quit"}}),
     ("looks up source files (nst-teach's or its own)", {"modules": {"linecache", "pkgutil", "importlib.resources"},
      "dotted": {"inspect.getsource", "inspect.getsourcelines", "inspect.getsourcefile", "inspect.getfile",
                 "importlib.resources", "importlib.util.find_spec"},
@@ -47,11 +47,11 @@ SIGNS = (
     ("reads or writes files", {"modules": {"io", "shutil", "glob", "tempfile"},
      "dotted": {"os.open", "os.remove", "os.unlink", "os.rename", "os.replace", "os.listdir", "os.scandir", "os.walk",
                 "os.write", "os.read", "os.dup2"},
-     "bare": {"open", "read_text", "read_bytes", "write_text", "write_bytes"}}),
+     "bare": {"read_text", "read_bytes", "write_text", "write_bytes"}, "builtins": {"open"}}),
     ("runs code it builds at run time", {"modules": {"marshal", "pickle", "dill", "code", "codeop"},
      "dotted": {"types.FunctionType", "types.CodeType", "importlib.util.spec_from_file_location",
                 "importlib.util.module_from_spec"},
-     "bare": {"exec", "eval", "compile", "__import__", "breakpoint"}}),
+     "bare": set(), "builtins": {"exec", "eval", "compile", "__import__", "breakpoint"}}),
     ("reloads or replaces modules", {"modules": {"builtins"}, "dotted": {"importlib.reload", "sys.modules",
      "sys.meta_path", "sys.path_hooks", "importlib.import_module", "sys.addaudithook"}, "bare": {"__builtins__"}}),
     ("reaches into functions' internals", {"modules": set(), "dotted": set(),
@@ -75,8 +75,6 @@ def review(files, exercises):
     flags = {}
     for spec in exercises:
         tree = trees.get(spec.file)
-        if tree is None:
-            continue
         found = []
         if tree == "large":
             found.append(f"{spec.file} is over {MAX_SOURCE // 2**20} MB: too large to read")
@@ -134,7 +132,8 @@ def _signs(tree):
         for what, sign in SIGNS:
             if name and (_under(name, sign["dotted"]) or _under(name, sign["modules"]) and "." in name):
                 saw(what, name, node)
-            elif _last(node) in sign["bare"]:
+            elif _last(node) in sign["bare"] or (isinstance(node, ast.Name) and node.id in sign.get("builtins", ())
+                                                 and node.id not in aliases):
                 saw(what, name or _last(node), node)
     return [(what, "; ".join(dict.fromkeys(places))[:200]) for what, places in seen.items()]
 
