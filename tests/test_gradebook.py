@@ -91,7 +91,7 @@ def test_to_csv_orders_columns_and_totals():
 
 
 def test_a_worker_over_its_memory_limit_is_stopped_and_the_next_exercise_graded(tmp_path):
-    """1 GiB held on top of the worker's ~0.7 GB, under a 1.2 GiB limit: stopped by the parent, not by the timeout."""
+    """1 GiB held on top of the student's process's ~0.7 GB, under a 1.2 GiB limit: stopped by the parent, not by the timeout."""
     (tmp_path / "ex07_tv_loss.py").write_text("import time\nimport numpy as np\n\n\ndef tv_loss(x):\n"
                                               "    hog = np.ones(2**27)  # 1 GiB, touched\n    time.sleep(60)\n")
     (tmp_path / "ex04_content_loss.py").write_text(SOLUTIONS["ex04"])

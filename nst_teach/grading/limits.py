@@ -1,21 +1,22 @@
-"""The grading process's limits: memory, file size, and a private copy of the student's files.
+"""The student's process's limits: memory, file size, and the private copy of the student's files.
 
-A student's code runs in a child process (`runner`). Three things keep it from hurting the grader:
+A student's code runs in a process of its own (`student_side`, started by `remote.StudentProcess`).
+Three limits keep it from hurting the grader:
 
-- **Address space** (``RLIMIT_AS``, set by the worker before any student code runs): a request for 20 GB
-  fails at once with ``MemoryError`` inside the student's function, which the check reports. It is generous,
-  because torch reserves far more address space than it touches: a worker grading all eight exercises
-  peaked at 3.5 GB of address space and 0.72 GB resident (Intel Xeon with AMX; see
-  ``benchmarks/bench_grading.py``).
-- **Resident memory**, watched by the parent (Linux ignores ``RLIMIT_RSS``): a child that fills memory
-  slowly, within its address space, is killed when its resident set passes ``memory`` bytes.
+- **Address space** (``RLIMIT_AS``, set by that process before any student code runs): a request for
+  20 GB fails at once with ``MemoryError`` inside the student's function, which the check reports. It is
+  generous, because torch reserves far more address space than it touches: a process grading all eight
+  exercises peaked at 3.5 GB of address space and 0.72 GB resident (Intel Xeon with AMX).
+- **Resident memory**, watched by the grader (Linux ignores ``RLIMIT_RSS``): a process that fills memory
+  slowly, within its address space, is killed when the resident set of it and everything it started
+  passes ``memory`` bytes.
 - **File size** (``RLIMIT_FSIZE``): a student's code cannot fill the disk, nor the grader's stderr file.
 
-And the student's files are graded from a *private copy*: the worker rewrites it from memory before
-each exercise (`restore`), so a file that deletes or rewrites the submission spoils nothing but its own
-exercise, and the folder a student or instructor gave is never written to. The worker also compares
-the copy and the folders it guards (the autograder's results/ and submission/) before and after each
-exercise (`fingerprint`, `changes`): an exercise whose code wrote or deleted files there scores 0.
+And the student's files are graded from a *private copy*: the grader rewrites it before each exercise
+(`restore`), so a file that deletes or rewrites the submission spoils nothing but its own exercise, and
+the folder a student or instructor gave is never written to. The grader also compares the copy and
+the folders it guards (the autograder's results/ and submission/) before and after each exercise
+(`fingerprint`, `changes`): an exercise whose code wrote or deleted files there scores 0.
 """
 
 import os
@@ -30,7 +31,7 @@ COPIED = re.compile(r"[\w.-]+\.py")  # the student's Python files (exercise file
 
 
 def apply_child_limits(address_space=ADDRESS_SPACE):
-    """Called by the worker before any student code runs: set its resource limits (POSIX; elsewhere
+    """Called by the student's process before any student code runs: set its resource limits (POSIX; elsewhere
     only the parent's memory watch applies)."""
     try:
         import resource

@@ -209,7 +209,7 @@ class Started:
         return self.process.pid
 
     def found(self, inner_pid):
-        """Note the worker's pid (as it reported it: under bwrap, a pid of its own namespace)."""
+        """Note the student process's pid (as it reported it: under bwrap, a pid of its own namespace)."""
         tree = process_tree(self.pid)
         if self.sandbox.mode != "bwrap":
             self.worker = self.pid
@@ -221,7 +221,7 @@ class Started:
                 return
 
     def strays(self):
-        """The processes the student's code started that still run (never the worker or bwrap itself)."""
+        """The processes the student's code started that still run (never that process itself or bwrap)."""
         tree = process_tree(self.pid)
         keep = {self.pid, self.worker}
         if self.sandbox.mode == "bwrap":
