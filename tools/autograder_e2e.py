@@ -59,12 +59,14 @@ def inside(rootfs, command, env=(), wheels=None):
     """Run ``command`` (a shell line) as root in ``rootfs``; returns (exit code, output, peak memory)."""
     args = ["bwrap", "--bind", str(rootfs), "/", "--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp",
             "--ro-bind", "/etc/resolv.conf", "/etc/resolv.conf", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-            "--die-with-parent"]
+            "--die-with-parent", "--clearenv", "--setenv", "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "--setenv", "HOME", "/root", "--setenv", "LANG", "C.UTF-8"]  # a fresh machine's environment, not this one's
     if wheels:
         args += ["--ro-bind", wheels, "/wheels"]
     if Path(CERTIFICATES).is_file():  # this machine reaches PyPI through a proxy with its own certificate authority
-        args += ["--ro-bind", CERTIFICATES, "/host-certificates.crt", "--setenv", "PIP_CERT", "/host-certificates.crt",
-                 "--setenv", "SSL_CERT_FILE", "/host-certificates.crt"]
+        for variable in ("PIP_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"):
+            args += ["--setenv", variable, "/host-certificates.crt"]
+        args += ["--ro-bind", CERTIFICATES, "/host-certificates.crt"]
     for key, value in env:
         args += ["--setenv", key, value]
     process = subprocess.Popen(args + ["/bin/bash", "-c", command], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -135,7 +137,7 @@ def main():
             for file, text in files.items():
                 (submission / file).write_text(text)
             start = time.monotonic()
-            code, out, peak = inside(rootfs, "/autograder/run_autograder; cd /proc; grep -l nst-attack-outlives */cmdline "
+            code, out, peak = inside(rootfs, "/autograder/run_autograder; cd /proc; grep -l "nst-attack-outlive[s]" */cmdline "
                                              "2>/dev/null | wc -l")
             results = json.loads((rootfs / "autograder" / "results" / "results.json").read_text())
             left = int(out.strip().splitlines()[-1])

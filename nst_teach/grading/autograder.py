@@ -21,6 +21,7 @@ lecture, random, VGG-19`` and numbered ``3.3``, with the flags of the grader's r
 /autograder), so the same zip runs in any folder laid out the same way.
 """
 
+import dataclasses
 import json
 import os
 import re
@@ -192,7 +193,8 @@ def run(root=None):
     start, results = time.monotonic(), None
     try:
         config = _config(root)
-        box = sandbox.choose(hidden=[root / "source", root / "submission", root / "results"])
+        box = dataclasses.replace(sandbox.choose(hidden=[root / "source", root / "submission", root / "results"]),
+                                  alone=True)  # one submission per container
         print(f"the students' code runs in: {box.describe()}")  # stdout: the instructor's log, hidden from students
         results = grade_submission(root / "submission", config["exercises"], config["timeout"], config["memory"],
                                    guard=[root / "results", root / "submission"], box=box)

@@ -12,6 +12,7 @@ from . import sandbox
 from .folder import find_folder, init_exercises, reset_exercise, resolve_directory, student_folders, submission_zip
 from .report import format_table, print_failed_checks, to_json
 from .grader import DEFAULT_TIMEOUT, grade
+from .spec import exercise_ids
 
 
 def default_jobs():
@@ -29,6 +30,7 @@ def run_grade_command(exercises=None, directory=None, as_json=False, timeout=DEF
     instructor grading others' code), the first line on stderr says if their code runs unsandboxed."""
     jobs = default_jobs() if jobs is None else jobs
     try:
+        exercise_ids(exercises)  # a typo first, before looking for any folder
         box = None
         if csv is not None or (directory is not None and len(student_folders(resolve_directory(directory))) > 1):
             box = sandbox.choose(hidden=[directory])  # a class: others' code; say at once if nothing contains it

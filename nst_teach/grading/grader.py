@@ -133,10 +133,15 @@ def _grade_copy(box, copy, cwd, ids, timeout, memory, files, guard, inputs):
             limits.restore(copy, files)
             sandbox.give(box, copy)
             before = limits.fingerprint(guard)
-            try:
-                if student is None:
+            if student is None:
+                try:
                     student = StudentProcess(box, copy, cwd, memory).start()
-                record, threads = grade_exercise(student, exercise, inputs, time.monotonic() + timeout)
+                except ProcessTrouble as trouble:  # nothing would go better a second time
+                    for rest in ids[ids.index(exercise):]:
+                        records.setdefault(rest, _record(rest, "error", trouble.message))
+                    break
+            try:
+                record, threads = grade_exercise(student, exercise, inputs, timeout)
                 student.kill_strays()
                 if threads:  # threads the student's code left running would write into the next exercise
                     student.stop()
@@ -159,10 +164,12 @@ def _grade_copy(box, copy, cwd, ids, timeout, memory, files, guard, inputs):
     return [records[e] for e in ids]
 
 
-def grade_exercise(student, exercise, inputs, deadline):
-    """(Record, threads left running): one exercise's checks, run here against the student's process."""
+def grade_exercise(student, exercise, inputs, timeout, folder=None):
+    """(Record, threads left running): one exercise's checks, run here against the student's process
+    (on ``folder``, as that process sees it; default the copy it was started on), whose code may run
+    ``timeout`` seconds in all."""
     spec, start = registry()[exercise], time.perf_counter()
-    module = StudentModule(student, spec, deadline)
+    module = StudentModule(student, spec, timeout, folder)
     try:
         problem = module.load()
     except Failed as refusal:  # the file's top level calls a refused function
@@ -207,14 +214,14 @@ def grade_here(folder, exercise, inputs=None, student=None):
     if not (folder / spec.file).is_file():
         return _record(exercise, "not attempted", f"{spec.file} is missing: run `nst-teach exercises init {folder}`",
                        folder)
-    own = student is None
-    student = student or StudentProcess(sandbox.Sandbox("none"), folder, folder).start()
-    try:
-        student.started.folder = str(folder)
-        record, _ = grade_exercise(student, exercise, inputs or Inputs(), time.monotonic() + 3600)
-    finally:
-        if own:
-            student.stop()
+    with tempfile.TemporaryDirectory(prefix="nst-cwd-") as cwd:
+        own = student is None
+        student = student or StudentProcess(sandbox.Sandbox("none"), folder, cwd).start()
+        try:
+            record, _ = grade_exercise(student, exercise, inputs or Inputs(), 3600, str(folder))
+        finally:
+            if own:
+                student.stop()
     record.student, record.directory = folder.name, str(folder)
     record.flags = review(limits.snapshot(folder), [spec]).get(exercise, [])
     return record

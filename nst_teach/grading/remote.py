@@ -40,6 +40,7 @@ from .inputs import describe
 from .student_side import ADDRESS_SPACE_VARIABLE
 
 STARTUP_TIMEOUT = 180.0  # seconds for the student's process to import torch and say it is ready
+MEMORY_POLL = 0.25  # seconds between two looks at the student's processes' memory while waiting for a reply
 
 
 # ----------------------------------------------------------------------------- what can go wrong
@@ -106,7 +107,7 @@ class StudentProcess:
     def __init__(self, box, copy, cwd, memory=limits.MEMORY, address_space=limits.ADDRESS_SPACE):
         self.box, self.copy, self.cwd, self.memory, self.address_space = box, Path(copy), Path(cwd), memory, address_space
         self.started = self.channel = None
-        self.seq, self.stderr = 0, None
+        self.seq, self.stderr, self.watched = 0, None, 0.0
 
     def __enter__(self):
         return self.start()
@@ -131,9 +132,13 @@ class StudentProcess:
             os.close(student_reads)
             os.close(student_writes)
         self.channel = Channel(grader_reads, grader_writes)
-        reply, _ = self._receive(time.monotonic() + STARTUP_TIMEOUT, startup=True)
-        if reply.get("kind") != "ready":
-            raise ProcessTrouble("the grading process did not start: it sent something else first")
+        try:
+            reply, _ = self._receive(time.monotonic() + STARTUP_TIMEOUT, startup=True)
+            if reply.get("kind") != "ready":
+                raise ProcessTrouble("the grading process did not start: it sent something else first")
+        except BaseException:
+            self.stop()
+            raise
         self.started.found(reply.get("pid"))
         return self
 
@@ -172,6 +177,10 @@ class StudentProcess:
                                  "into the grader's pipes?") from None
 
     def _watch(self):
+        now = time.monotonic()
+        if now - self.watched < MEMORY_POLL:
+            return
+        self.watched = now
         if self.started.resident_bytes() > self.memory:
             raise ProcessTrouble(f"used more than {limits.gigabytes(self.memory)} of memory, the grader's limit — does "
                                  "it build a huge array or keep every step's result?")
@@ -212,17 +221,27 @@ class StudentProcess:
 class StudentModule:
     """The student's exercise file, loaded in ``process``: its functions are attributes that call across.
 
-    ``deadline`` (time.monotonic()) bounds every call; ``spec`` is the exercise (`spec.Exercise`)."""
+    ``seconds``: how long the student's code may run in all, over every call of this exercise (the grader's
+    own work between calls, computing references, does not count); ``spec`` is the exercise (`spec.Exercise`)."""
 
-    def __init__(self, process, spec, deadline):
-        self._process, self._spec, self._deadline, self._swaps = process, spec, deadline, {}
+    def __init__(self, process, spec, seconds, folder=None):
+        self._process, self._spec, self._left, self._swaps = process, spec, seconds, {}
+        self._folder = folder or process.folder
+
+    def _request(self, message, blob=b""):
+        """A request to the student's process, its time taken from what is left of this exercise's."""
+        start = time.monotonic()
+        try:
+            return self._process.request(message, blob, start + self._left)
+        finally:
+            self._left -= time.monotonic() - start
 
     def load(self):
         """Import the file over there. Returns None, or the problem (a missing function, an import error)."""
-        reply, _ = self._process.request({
-            "kind": "load", "folder": self._process.folder, "file": self._spec.file, "functions": list(self._spec.functions),
+        reply, _ = self._request({
+            "kind": "load", "folder": self._folder, "file": self._spec.file, "functions": list(self._spec.functions),
             "references": self._spec.reference_names(), "operators": self._spec.operator_names(),
-        }, deadline=self._deadline)
+        })
         _refusal(reply)
         if not reply.get("ok"):
             return StudentRaised(reply.get("error"))
@@ -236,7 +255,7 @@ class StudentModule:
 
     def origin(self, name):
         """The module the name ``name`` of the student's file comes from, as the student's side says."""
-        reply, _ = self._process.request({"kind": "origin", "name": name}, deadline=self._deadline)
+        reply, _ = self._request({"kind": "origin", "name": name})
         return str(reply.get("module", ""))
 
     @contextmanager
@@ -251,7 +270,7 @@ class StudentModule:
 
     def finish(self):
         """{output, total, own, threads}: what the student's code printed during this exercise."""
-        reply, _ = self._process.request({"kind": "finish"}, deadline=self._deadline)
+        reply, _ = self._request({"kind": "finish"})
         return reply
 
 
@@ -268,7 +287,7 @@ class RemoteFunction:
         inputs = [t for t in packer.tensors if t.requires_grad]
         message = {"kind": "call", "function": self.__name__, "call": tree, "grad": bool(inputs),
                    "swap": dict(module._swaps)}
-        reply, blob = module._process.request(message, packer.blob(), module._deadline)
+        reply, blob = module._request(message, packer.blob())
         _refusal(reply)
         if not reply.get("ok"):
             raise raised(reply.get("error"))
@@ -308,8 +327,7 @@ class RemoteGraph(torch.autograd.Function):
         link = ctx.link
         packer = Packer()
         tree = packer.pack(list(grads))
-        reply, blob = link.module._process.request({"kind": "backward", "handle": link.handle, "grads": tree},
-                                                   packer.blob(), link.module._deadline)
+        reply, blob = link.module._request({"kind": "backward", "handle": link.handle, "grads": tree}, packer.blob())
         _refusal(reply)
         if not reply.get("ok"):
             raise raised(reply.get("error"))

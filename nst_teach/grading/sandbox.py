@@ -49,12 +49,13 @@ class Sandbox:
     uid: int = None  # the unprivileged user the student's process runs as (when the grader is root)
     gid: int = None
     hidden: tuple = field(default=())  # folders the student's process must not see (bwrap)
+    alone: bool = False  # one student at a time (the autograder): every process of ``uid`` is that student's
 
     @property
     def dedicated_user(self):
-        """True when ``uid`` belongs to the grader alone: everything it runs is the student's."""
+        """True when everything ``uid`` runs is the one student's being graded: nst-student, one at a time."""
         try:
-            return self.uid is not None and pwd.getpwuid(self.uid).pw_name == STUDENT_USER
+            return self.alone and self.uid is not None and pwd.getpwuid(self.uid).pw_name == STUDENT_USER
         except KeyError:
             return False
 
