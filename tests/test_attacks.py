@@ -190,18 +190,22 @@ def test_a_thread_left_writing_does_not_reach_the_next_exercise(local):
 # ----------------------------------------------------------------------------- a class
 @pytest.fixture(scope="module")
 def klass():
-    """alice (honest) and mallory, whose ex07 rewrites alice's answer while the class is graded."""
+    """alice (honest) and mallory, whose ex07 rewrites alice's answer while the class is graded, and whose
+    ex04 closes its pipes to the grader and runs on."""
     if sandbox.choose().mode == "none":
         pytest.skip(NO_SANDBOX)
     root = readable_folder("nst-attack-class-")
     alice = root / "submissions" / "alice"
     alice.mkdir(parents=True)
     (alice / "ex07_tv_loss.py").write_text(SOLUTIONS["ex07"])
+    (alice / "ex04_content_loss.py").write_text(SOLUTIONS["ex04"])
     (root / "submissions" / "mallory").mkdir()
+    (root / "submissions" / "mallory" / "ex04_content_loss.py").write_text(attack("ex04_closes_the_grader_s_pipes"))
     (root / "submissions" / "mallory" / "ex07_tv_loss.py").write_text(
         attack("ex07_writes_into_a_classmate_s_folder", CLASSMATE=alice / "ex07_tv_loss.py"))
     try:
-        code = cli.main(["grade", "ex07", "--dir", str(root / "submissions"), "--csv", str(root / "grades.csv")])
+        code = cli.main(["grade", "ex04", "ex07", "--dir", str(root / "submissions"), "--csv", str(root / "grades.csv"),
+                         "--timeout", "30"])
         yield code, root, list(csv.reader(io.StringIO((root / "grades.csv").read_text())))
     finally:
         shutil.rmtree(root, ignore_errors=True)
@@ -212,5 +216,12 @@ def test_a_classmate_s_folder_cannot_be_written(klass):
     assert code == 0
     assert (root / "submissions" / "alice" / "ex07_tv_loss.py").read_text() == SOLUTIONS["ex07"]
     table = {row[0]: row for row in rows[2:]}
-    assert table["alice"][1:4] == ["4", "4", "ok"]
-    assert "reads or writes files" in table["mallory"][4]  # the CSV's flags column
+    assert table["alice"][1:5] == ["4", "4", "8", "ok"]
+    assert "reads or writes files" in table["mallory"][5]  # the CSV's flags column
+
+
+def test_a_process_that_closes_its_pipes_and_runs_on_is_stopped(klass):
+    _, _, rows = klass
+    mallory = {row[0]: row for row in rows[2:]}["mallory"]
+    assert mallory[1] == "0" and mallory[4].startswith("ex04: ended the grading process (it closed its pipes to the "
+                                                       "grader and was stopped)")

@@ -24,6 +24,7 @@ Three things make a remote call behave like a local one:
 """
 
 import os
+import subprocess
 import tempfile
 import time
 from contextlib import contextmanager
@@ -100,9 +101,10 @@ def raised(info):
 
 # ----------------------------------------------------------------------------- the process
 class StudentProcess:
-    """One student's process: ``with StudentProcess(box, workspace, name) as student:``, then `load` an
-    exercise file into it through `StudentModule`. ``memory``: resident bytes (with everything it starts)
-    above which it is killed. Under `sandbox` "none" and no ``workspace``, ``folder`` may be any folder."""
+    """One student's process: ``with StudentProcess(box, copy, cwd) as student:`` starts `student_side` in the
+    `sandbox.Sandbox` ``box`` on the private ``copy`` (working folder ``cwd``); then `StudentModule` loads an
+    exercise file into it. ``memory``: resident bytes (of it and everything it starts) above which it is
+    killed. Under the sandbox "none" it may load any folder (`grader.grade_here`)."""
 
     def __init__(self, box, copy, cwd, memory=limits.MEMORY, address_space=limits.ADDRESS_SPACE):
         self.box, self.copy, self.cwd, self.memory, self.address_space = box, Path(copy), Path(cwd), memory, address_space
@@ -186,10 +188,14 @@ class StudentProcess:
                                  "it build a huge array or keep every step's result?")
 
     def _ended(self, startup=False):
-        code = self.started.process.wait()
+        try:
+            how = f"exit code {self.started.process.wait(timeout=5)}"
+        except subprocess.TimeoutExpired:  # it closed the channel but runs on: end it
+            self.started.kill()
+            how = "it closed its pipes to the grader and was stopped"
         if startup:
-            return ProcessTrouble(f"the grading process did not start (exit code {code}): {self.stderr_tail()}")
-        return ProcessTrouble(f"ended the grading process (exit code {code}) — does it call sys.exit(), os._exit() or "
+            return ProcessTrouble(f"the grading process did not start ({how}): {self.stderr_tail()}")
+        return ProcessTrouble(f"ended the grading process ({how}) — does it call sys.exit(), os._exit() or "
                               f"crash Python? {self.stderr_tail()}".strip())
 
     def stderr_tail(self):
