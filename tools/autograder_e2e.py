@@ -137,7 +137,7 @@ def main():
             for file, text in files.items():
                 (submission / file).write_text(text)
             start = time.monotonic()
-            code, out, peak = inside(rootfs, "/autograder/run_autograder; cd /proc; grep -l "nst-attack-outlive[s]" */cmdline "
+            code, out, peak = inside(rootfs, "/autograder/run_autograder; cd /proc; grep -l 'nst-attack-outlive[s]' */cmdline "
                                              "2>/dev/null | wc -l")
             results = json.loads((rootfs / "autograder" / "results" / "results.json").read_text())
             left = int(out.strip().splitlines()[-1])
