@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from nst_teach.grading.sandbox import process_tree  # noqa: E402  (the grader's own walk of a process tree)
+
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "tests" / "solutions"
 
@@ -42,24 +44,6 @@ def cpu_model():
             flags = Path("/proc/cpuinfo").read_text()
             return line.split(":", 1)[1].strip() + (" with AMX" if " amx_tile" in flags else "")
     return platform.processor() or "unknown CPU"
-
-
-def tree(pid):
-    """pid and all its descendants (from /proc/*/stat)."""
-    parents = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                parents.setdefault(int(fields[1]), []).append(int(entry.name))
-            except (OSError, IndexError):
-                pass
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        todo += parents.get(p, [])
-    return found
 
 
 def memory(pid):
@@ -81,7 +65,7 @@ def measure(script, argument, core, tree_path=None):
                                stderr=subprocess.PIPE, preexec_fn=lambda: os.sched_setaffinity(0, {core}))
     peak = {"rss_tree": 0, "pss_tree": 0, "rss_one": 0}
     while process.poll() is None:
-        sizes = [memory(p) for p in tree(process.pid)]
+        sizes = [memory(p) for p in process_tree(process.pid)]
         peak["rss_tree"] = max(peak["rss_tree"], sum(r for r, _ in sizes))
         peak["pss_tree"] = max(peak["pss_tree"], sum(p for _, p in sizes))
         peak["rss_one"] = max([peak["rss_one"], *(r for r, _ in sizes)])

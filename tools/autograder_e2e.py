@@ -37,7 +37,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
-import bench_grading  # noqa: E402  (its process-tree memory sampling)
+import bench_grading  # noqa: E402  (its memory sampling)
+
+from nst_teach.grading.sandbox import process_tree  # noqa: E402
 MIRROR = "http://deb.debian.org/debian"
 WHEELS = "/opt/pypi-more/files"  # this machine's local torch 2.14.1 wheels (and its CUDA libraries)
 CERTIFICATES = os.environ.get("PIP_CERT") or "/etc/ssl/certs/ca-certificates.crt"
@@ -81,7 +83,7 @@ def inside(rootfs, command, env=(), wheels=None):
 def _watch(process, peak):
     """The largest RSS and PSS of ``process`` and everything under it, sampled every 50 ms (bench_grading's way)."""
     while process.poll() is None:
-        sizes = [bench_grading.memory(pid) for pid in bench_grading.tree(process.pid)]
+        sizes = [bench_grading.memory(pid) for pid in process_tree(process.pid)]
         peak["rss"] = max(peak["rss"], sum(r for r, _ in sizes))
         peak["pss"] = max(peak["pss"], sum(p for _, p in sizes))
         time.sleep(0.05)
