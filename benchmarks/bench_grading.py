@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from nst_teach.grading.sandbox import process_tree  # noqa: E402  (the grader's own walk of a process tree)
+from nst_teach.grading.sandbox import process_tree  # the grader's own walk of a process tree
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "tests" / "solutions"
