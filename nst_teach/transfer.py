@@ -55,7 +55,7 @@ from .colour import match_colour_histogram
 from .losses import content_loss, content_loss_per_position, style_loss, total_loss, tv_loss
 from .optim import AdamState, adam_step
 from .preprocess import preprocess
-from .loops import _Diverged, _optimise_by_steps, _optimise_lbfgs, _Run, _Stop
+from .loops import Convergence, _Diverged, _optimise_by_steps, _optimise_lbfgs, _Run, _Stop
 from .vgg import TORCHVISION_INDEX, canonical_layer_name, default_device, load_vgg19
 
 # Coarse scales smaller than this are skipped: relu5_1 sees a 1/16 of the input, so at 32 px it is 2×2.
@@ -232,8 +232,8 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
             else:
                 x0 = next_scale_start(x, previous_content, content_img)
             previous_content = content_img
-            run.start_scale(x0, size)
-            stage = dataclasses.replace(config, steps=steps)
+            run.start_scale(x0, size, Convergence(config.stop_window, config.stop_tolerance) if config.converges else None)
+            stage = dataclasses.replace(config, steps=steps)  # a count, or the most steps of a converging stage
             if config.optimizer in ("lbfgs", "lbfgsb"):
                 x = _optimise_lbfgs(loss_fn, x0, stage, run)
             else:
