@@ -226,7 +226,7 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
             # 'auto': the fastest at this size on this machine, measured once and cached
             speed = speed_front.choose(config.speed, device, size=size, loss=loss, model=model)
             run.result.choice = speed  # the last (full-size) stage's is the one reported
-            loss_fn = StyleTransferLoss(model, content_img, style_img, config, speed)
+            loss_fn = StyleTransferLoss(model, content_img, style_img, stage_objective(config, content_img, full), speed)
             if x is None:
                 x0 = initial_image(content_img, style_img, config.init, config.seed)
             else:
@@ -330,6 +330,21 @@ def schedule(config, shape):
     if isinstance(config.steps, (tuple, list)):  # one number per scale: a skipped scale drops its own
         return [(size, config.steps[i]) for i, size in stages]
     return list(zip((size for _, size in stages), config.steps_per_scale(len(stages))))
+
+
+def stage_objective(config, stage, full):
+    """The objective of a stage on image ``stage`` of a run whose result is ``full`` (tensors [1, 3, H, W]).
+
+    With weighting="paper" the content term ½Σ(F−P)² is a sum over M_l positions, which shrinks with
+    the image (a half-size stage has a quarter of them) while E_l does not: at half size the paper's
+    α and β would ask for a much more stylised picture than the full-size result is judged by. A
+    coarse stage therefore weights content (and TV) as the full size does, α · (H·W)_full / (H·W)_stage,
+    so that every stage aims at the same balance (per_position already does). The last stage, at
+    full size, is the objective as given."""
+    pixels = full.shape[-2] * full.shape[-1] / (stage.shape[-2] * stage.shape[-1])
+    if config.weighting != "paper" or pixels == 1:
+        return config
+    return dataclasses.replace(config, content_weight=config.content_weight * pixels, tv_weight=config.tv_weight * pixels)
 
 
 def next_scale_start(x, content_before, content):

@@ -273,6 +273,19 @@ def test_auto_scales_run_coarse_to_fine_above_the_limit(vgg, cat128, style, monk
     assert [max(s.shape[-2:]) for s in result.stages] == [64, 128]
 
 
+def test_a_coarse_stage_of_the_papers_sums_weights_content_as_the_full_size_does(cat128):
+    """½Σ(F−P)² has a quarter of the positions at half size, E_l the same size: the coarse stage's α
+    (and λ_tv) grow by the pixels' ratio, so that it aims at the full-size balance; β stays."""
+    small = transfer.image_at_size(cat128, 64, "cpu")
+    assert small.shape[-2:] == (42, 64) and cat128.shape[-2:] == (85, 128)
+    paper = TransferConfig(weighting="paper", content_weight=2.0, style_weight=5.0, tv_weight=1.0)
+    coarse = transfer.stage_objective(paper, small, cat128)
+    ratio = (85 * 128) / (42 * 64)
+    assert (coarse.content_weight, coarse.tv_weight, coarse.style_weight) == pytest.approx((2.0 * ratio, ratio, 5.0))
+    assert transfer.stage_objective(paper, cat128, cat128) is paper  # the full-size stage: the objective as given
+    assert transfer.stage_objective(TransferConfig(), small, cat128) == TransferConfig()  # per position: already balanced
+
+
 def test_next_scale_keeps_the_photos_detail_and_adds_the_coarse_change(cat128):
     small = transfer.image_at_size(cat128, 64, "cpu")
     assert torch.equal(transfer.next_scale_start(small, small, cat128), cat128)  # nothing changed: the photo
