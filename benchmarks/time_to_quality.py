@@ -31,6 +31,7 @@ Target: a judged total ≤ 1.05 × the classic's, at ≤ 50 units, for every pai
     .venv/bin/python benchmarks/time_to_quality.py --out out/ttq     # all four pairs (the classic from the cache)
     .venv/bin/python benchmarks/time_to_quality.py --pairs china --starts content --inputs paths
     .venv/bin/python benchmarks/time_to_quality.py --set history_size=50 --set stop_tolerance=0.002   # another setting
+    .venv/bin/python benchmarks/time_to_quality.py --units     # what one evaluation costs, in units
 
 The evaluations do not depend on the machine's load; the units somewhat do (the script prints the load).
 CI runs it once at a tiny size (tests/test_benchmarks.py) so that it cannot rot.
@@ -223,6 +224,39 @@ def plain_costs(photo, painting, size, repeat=5):
     return median_seconds(bare, repeat), median_seconds(evaluation, repeat)
 
 
+def evaluation_units(photo, painting, size, repeat=7):
+    """{what: seconds} of one evaluation of the default run's loss at ``size`` and at half of it (in the
+    arithmetic `auto` picks there), of one plain fp32 evaluation, and of the unit (the plain fp32 bare
+    pass at ``size``): interleaved over ``repeat`` rounds, medians, so that load falls on all alike."""
+    device = torch.device("cpu")
+    plain_model, model = (nt.load_vgg19(last_layer="relu5_1", device=device) for _ in range(2))
+    content, style = nt.load_image(photo, size), nt.load_image(painting, size)
+    passes = {"unit: plain fp32 forward + backward": bare_pass(plain_model, content, speed_front.PLAIN)}
+
+    def evaluation(loss_fn, x):
+        def run():
+            x.grad = None
+            loss_fn(x)[0].backward()
+        return run
+
+    passes["the classic's evaluation (plain fp32)"] = evaluation(StyleTransferLoss(plain_model, content, style, objective(size)),
+                                                                 content.clone().requires_grad_(True))
+    for at in (size, size // 2):
+        c, s = nt.load_image(photo, at), nt.load_image(painting, at)
+        choice = calibrated(model, device, at, objective(at))
+        passes[f"default evaluation at {at} px ({choice.precision}, {choice.conv})"] = evaluation(
+            StyleTransferLoss(model, c, s, objective(at), choice), c.clone().requires_grad_(True))
+    for run in passes.values():
+        run()  # warm-up
+    times = {name: [] for name in passes}
+    for _ in range(repeat):
+        for name, run in passes.items():
+            t = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - t)
+    return {name: statistics.median(v) for name, v in times.items()}
+
+
 def run_default(content, style, size, model, options):
     """(b): `style_transfer` with its defaults on the objective; (result, seconds of the call)."""
     start = time.perf_counter()
@@ -303,6 +337,8 @@ def main(argv=None):
                         help="folder of the shared judge's gatys_ref.py (default: $NST_TEACH_JUDGE, else ../shared/judge)")
     parser.add_argument("--set", dest="settings", type=parse_setting, action="append", default=[], metavar="NAME=VALUE",
                         help="a style_transfer option on top of the defaults (JSON value), e.g. stop_tolerance=0.002")
+    parser.add_argument("--units", action="store_true",
+                        help="only time one evaluation at --size and half of it, and the classic's, in units (the first pair)")
     parser.add_argument("--out", default="out/ttq", help="folder for the images, the plot and time_to_quality.json")
     args = parser.parse_args(argv)
     out = Path(args.out)
@@ -315,6 +351,14 @@ def main(argv=None):
     print(f"objective: α = 1, β = 1000, relu4_2 / relu1_1…relu5_1 (w_l = 1/5), the paper's sums, no TV; {args.size} px; "
           f"style_transfer's defaults{' and ' + str(options) if options else ''}; classic runs from {cache}", flush=True)
     print(f"auto picks at {args.size} px: {calibrated(model, device, args.size, objective(args.size)).describe()}", flush=True)
+    if args.units:
+        pair = args.pairs.split(",")[0]
+        times = evaluation_units(*pair_paths(pair, out), args.size)
+        unit = next(iter(times.values()))
+        print(f"{pair} at {args.size} px, medians of 7 interleaved rounds; load {load_average()} at the end")
+        for name, seconds in times.items():
+            print(f"{name:<58} {seconds:7.3f} s  {seconds / unit:6.3f} units")
+        return times
     rows, classics = [], {}
     for pair in filter(None, args.pairs.split(",")):
         paths = pair_paths(pair, out)

@@ -3,7 +3,8 @@
 Gradient descent, momentum and Adam take a step and project, x ← clip(x, 0, 1). L-BFGS (`optim.lbfgs`, by
 default with an Armijo line search) minimises L(clip(x)) plus a small pull back into the box, on the pixels or on a
 Laplacian pyramid of the image (`nst_teach.pyramid`); L-BFGS-B (scipy) bounds every pixel. A `_Run`
-keeps the history, the last finite image and the callback for all of them.
+keeps the history, the last finite image and the callback for all of them, and ends a stage when its
+`Convergence` says the loss has stopped falling (steps="auto").
 """
 
 import math

@@ -155,7 +155,9 @@ class StyleTransferLoss(torch.nn.Module):
 class TransferResult:
     """What a run gives back. ``image``: [1, 3, H, W] in [0, 1] (CPU). ``history``: one dict per step
     with the losses of the image that step started from: 'content', 'style', 'tv' (raw, unweighted),
-    'total' (= α·content + β·style + λ_tv·tv) and 'size' (longest side at that step's scale).
+    'total' (= α·content + β·style + λ_tv·tv), 'size' (longest side at that step's scale) and, when
+    the stages stop on convergence (steps="auto"), 'decrease': the relative fall of 'total' over the
+    last stop_window steps of the stage (None before; see `loops.Convergence`).
     ``evaluations``: forward+backward passes of VGG-19. ``status``: 'done', 'diverged' or 'interrupted'.
     ``stages``: the image at the end of each scale, coarse to fine (one image for a single scale).
     ``choice``: the arithmetic used (a `nst_teach.speed.Speed`: precision, Gram, convolutions) and why."""
@@ -186,14 +188,19 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     resized to the same longest side).
     options: any `TransferConfig` field (size, scales, steps, optimizer, content_weight, style_weight,
     tv_weight, content_layers, style_layers, style_layer_weights, init, seed, device, speed, …).
+    Stopping: with steps="auto" (the default) each stage ends at its first step k with
+    (L_{k−w} − L_k) / L_k < stop_tolerance, w = stop_window (the loss of the picture stopped falling;
+    the defaults are TransferConfig's), or after its most steps (max_steps at the coarsest stage,
+    halved at each finer one); a number of steps forces that count.
     Coarse to fine (``scales=(0.5, 1.0)``; default "auto": one scale up to 512 px, above it from
     256–512 px up, see `config.auto_scales`): at each scale the content and style images are taken
     at that fraction of the full size, the targets recomputed, and x₀ is the photo plus what the
     previous scale changed, upsampled (`next_scale_start`). One number of ``steps`` is for the
-    coarsest scale, halved at each finer one (`schedule`).
+    coarsest scale, halved at each finer one (`schedule`). With weighting="paper" a coarse stage
+    weights content as the full size does (`stage_objective`).
     callback(step, image, losses): called after every step (counted over all scales) with the
-    current image (clone it to keep it) and the losses of the image that step started from; return
-    True to stop early.
+    current image (clone it to keep it) and the step's history entry (the losses of the image that
+    step started from, its scale's size and, converging, the 'decrease'); return True to stop early.
     model: a VGG19 from `load_vgg19` to reuse between runs (must reach the deepest layer used);
     then the model's own weights, pooling and device are used: asking for other ones as well is an
     error, not silently ignored. Its memory layout is switched in place to the one the arithmetic

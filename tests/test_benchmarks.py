@@ -47,6 +47,12 @@ def test_time_to_quality_runs_end_to_end_and_runs_the_classic_once(tmp_path, cap
     assert "(a) classic for" not in capsys.readouterr().out  # cached: never run twice
 
 
+def test_time_to_quality_prices_an_evaluation_in_units(tmp_path, capsys):
+    times = load("time_to_quality").main(["--units", "--pairs", "motorcycle", "--size", "96", "--out", str(tmp_path)])
+    assert len(times) == 4 and all(t > 0 for t in times.values())
+    assert "1.000 units" in capsys.readouterr().out  # the unit itself
+
+
 def test_time_to_quality_judges_as_the_shared_judge_does(tmp_path, cat, sample_cache):
     """The fallback judge (nst-teach in fp32 from the files) and the shared, independent one agree."""
     ttq = load("time_to_quality")
