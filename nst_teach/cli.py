@@ -183,7 +183,7 @@ def _waiting_for(decrease, config):
     """The stopping rule's progress, e.g. 'Δ over 10 steps 0.42% → stops below 0.10%'."""
     window, below = config.stop_window, f"stops below {config.stop_tolerance:.2%}"
     if decrease is None:
-        return f"Δ over {window} steps: measured from step {window + 1} → {below}"
+        return f"Δ over {window} steps: from step {window + 1} of this stage → {below}"
     return f"Δ over {window} steps {decrease:.2%} → {below}"
 
 
