@@ -213,7 +213,7 @@ viz.image_grid([r.image for r in results.values()], [f"{k}\nphoto, pixels" if k 
 # (its parameters cell) and, in `nst-teach transfer`, the default printed here:
 
 # %%
-print(f"nt.TransferConfig().steps = {DEFAULT.steps}")
+print(f"nt.TransferConfig().steps = {DEFAULT.steps!r}: until the loss falls by less than {DEFAULT.stop_tolerance:.1%} over {DEFAULT.stop_window} steps, at most {DEFAULT.max_steps}")
 
 # %% [markdown]
 # ## What L-BFGS moves by default: a Laplacian pyramid

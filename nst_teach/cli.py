@@ -1,6 +1,6 @@
 """The `nst-teach` command: stylise a photo, list samples, draw feature maps, run the grader.
 
-    nst-teach transfer CONTENT STYLE -o OUT.png [--gif OUT.gif] [--size 512] [--steps 150] [--scales auto|0.5,1] …
+    nst-teach transfer CONTENT STYLE -o OUT.png [--gif OUT.gif] [--size 512] [--steps auto|N] [--scales auto|0.5,1] …
     nst-teach samples
     nst-teach features IMAGE --layers relu1_1,relu3_1,relu5_1 -o grid.png
     nst-teach features cat starry_night --channels-at 3,17,42 -o same_channels.png
@@ -54,16 +54,20 @@ def _scales(text):
         raise argparse.ArgumentTypeError(f"expected auto or fractions separated by commas (e.g. 0.5,1), got {text!r}") from None
 
 
+def _steps(text):
+    return "auto" if text == "auto" else _ints(text)
+
+
 def _ints(text):
     try:
         values = tuple(int(v) for v in text.split(","))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected auto or whole numbers separated by commas, got {text!r}") from None
     return values[0] if len(values) == 1 else values
 
 
 # How the command line spells the values of the options that are not one number or name
-PARSERS = {"scales": _scales, "steps": _ints, "content_layers": _layers, "style_layers": _layers,
+PARSERS = {"scales": _scales, "steps": _steps, "stop_tolerance": float, "max_steps": int, "stop_window": int, "content_layers": _layers, "style_layers": _layers,
            "style_layer_weights": _floats, "lr": float, "size": int, "device": str}
 NOT_ON_THE_COMMAND_LINE = ("init",)  # --init is below: a tensor cannot be given on the command line
 
@@ -127,19 +131,23 @@ def cmd_transfer(args):
     content = load_image(args.content, config.size)
     load_image(args.style, config.size)  # an unreadable style image fails now, before the long run
     stages = schedule(config, content.shape[-2:])
-    total_steps = sum(steps for _, steps in stages)
-    frames, every = [content.clone()], max(1, total_steps // 40)
+    total_steps = None if config.converges else sum(steps for _, steps in stages)  # converging: not known ahead
+    frames = _Frames(content)
     bars = []  # the progress bar, opened at the first step: an error while loading leaves no half-drawn bar
 
     def progress(step, image, losses):
         if not bars:
-            bars.append(tqdm(total=total_steps, desc="stylising", unit="step", dynamic_ncols=True))
+            # converging: the number of steps is not known ahead, so the bar counts them and shows what it waits for
+            layout = None if total_steps else "{desc}: {n_fmt} steps [{elapsed}, {rate_fmt}{postfix}]"
+            bars.append(tqdm(total=total_steps, desc="stylising", unit="step", dynamic_ncols=True, bar_format=layout))
         bar = bars[0]
-        bar.set_postfix(px=max(image.shape[-2:]), content=f"{losses['content']:.3g}", style=f"{losses['style']:.3g}",
-                        total=f"{losses['total']:.3g}", refresh=False)
+        status = f"{max(image.shape[-2:])} px, loss {losses['total']:.3g}"
+        if config.converges:  # what the stopping rule is waiting for
+            status += ", " + _waiting_for(losses.get("decrease"), config)
+        bar.set_postfix_str(status, refresh=False)
         bar.update(1)  # one redraw per step, with the new losses
-        if args.gif and step % every == 0:
-            frames.append(image.detach().cpu().clone())
+        if args.gif:
+            frames.add(image)
 
     start = time.perf_counter()
     try:
@@ -156,10 +164,10 @@ def cmd_transfer(args):
     written = [_save_or_fallback(save_image, result.image, args.output)]
     if args.gif:
         shape = result.image.shape[-2:]  # coarse scales' frames are smaller: show them all at full size
-        written.append(_save_or_fallback(save_gif, [resize_image(f, shape) for f in frames + [result.image]], args.gif))
+        written.append(_save_or_fallback(save_gif, [resize_image(f, shape) for f in frames.kept + [result.image]], args.gif))
     H, W = result.image.shape[-2:]
-    print(f"wrote {' and '.join(map(str, written))} ({W}×{H} px, "
-          f"{len(result.history)} steps) in {time.perf_counter() - start:.1f} s")
+    print(f"wrote {' and '.join(map(str, written))} ({W}×{H} px, {_steps_taken(result, config)}) "
+          f"in {time.perf_counter() - start:.1f} s")
     if args.verbose:
         print(f"{result.choice.describe()}; {result.evaluations} loss evaluations in {result.seconds:.1f} s")
     if [str(w) for w in written] != [str(w) for w in filter(None, (args.output, args.gif))]:
@@ -169,6 +177,50 @@ def cmd_transfer(args):
               "Try a smaller --lr (or the default --optimizer lbfgs).", file=sys.stderr)
         return 1
     return 0
+
+
+def _waiting_for(decrease, config):
+    """The stopping rule's progress, e.g. 'Δ over 10 steps 0.42% → stops below 0.10%'."""
+    window, below = config.stop_window, f"stops below {config.stop_tolerance:.2%}"
+    if decrease is None:
+        return f"Δ over {window} steps: from step {window + 1} of this stage → {below}"
+    return f"Δ over {window} steps {decrease:.2%} → {below}"
+
+
+def _steps_taken(result, config):
+    """'120 steps' (a count); converging, per stage: how many steps and why it ended, e.g.
+    '87 steps, converged (Δ over 10 steps 0.08%)' or '130 steps at 256 px, converged (…); 40 at 512 px, …'."""
+    if not config.converges or not result.history:
+        return f"{len(result.history)} steps"
+    stages = {}
+    for entry in result.history:
+        stages.setdefault(entry["size"], []).append(entry)
+    parts = []
+    for size, entries in stages.items():
+        decrease = entries[-1].get("decrease")
+        why = "converged" if decrease is not None and decrease < config.stop_tolerance else "the most allowed"
+        if decrease is not None:
+            why += f" (Δ over {config.stop_window} steps {decrease:.2%})"
+        where = f" at {size} px" if len(stages) > 1 else ""
+        parts.append(f"{len(entries)} steps{where}, {why}")
+    return "; ".join(parts)
+
+
+class _Frames:
+    """The GIF's frames: every n-th step, n doubling whenever more than 80 are kept (a run's length is
+    not known ahead when it stops on convergence)."""
+
+    MOST = 80
+
+    def __init__(self, first):
+        self.kept, self.every, self.seen = [first.clone()], 1, 0
+
+    def add(self, image):
+        self.seen += 1
+        if self.seen % self.every == 0:
+            self.kept.append(image.detach().cpu().clone())
+        if len(self.kept) > self.MOST:
+            self.kept, self.every = self.kept[::2], self.every * 2
 
 
 def _save_or_fallback(save, what, path):

@@ -3,7 +3,8 @@
 Gradient descent, momentum and Adam take a step and project, x ← clip(x, 0, 1). L-BFGS (`optim.lbfgs`, by
 default with an Armijo line search) minimises L(clip(x)) plus a small pull back into the box, on the pixels or on a
 Laplacian pyramid of the image (`nst_teach.pyramid`); L-BFGS-B (scipy) bounds every pixel. A `_Run`
-keeps the history, the last finite image and the callback for all of them.
+keeps the history, the last finite image and the callback for all of them, and ends a stage when its
+`Convergence` says the loss has stopped falling (steps="auto").
 """
 
 import math
@@ -18,14 +19,42 @@ from .pyramid import PyramidParametrisation
 PULL_DISTANCE = 0.1
 
 
+class Convergence:
+    """When a stage is done (``steps="auto"``): the picture's loss stopped falling.
+
+    With L_k the total loss of the picture step k started from (the run's history), after step k
+
+        d_k = (L_{k−w} − L_k) / L_k        (the relative decrease over the last w steps)
+
+    and the stage ends at the first k > w with d_k < ``tolerance`` (w = ``window``). An easy pair
+    ends early, a hard one goes on, up to the stage's most steps. A loss that went up over the
+    window (d_k < 0) also ends it: the steps are no longer buying anything.
+    """
+
+    def __init__(self, window, tolerance):
+        self.window, self.tolerance, self.totals = window, tolerance, []
+
+    def update(self, total):
+        """Record L_k; return d_k (None during the first ``window`` steps)."""
+        self.totals.append(total)
+        if len(self.totals) <= self.window:
+            return None
+        return (self.totals[-1 - self.window] - total) / max(abs(total), 1e-30)
+
+    def done(self, decrease):
+        return decrease is not None and decrease < self.tolerance
+
+
 class _Run:
-    """Bookkeeping shared by the optimisation loops: history, the last good image, the callback."""
+    """Bookkeeping shared by the optimisation loops: history, the last good image, the callback, and
+    when a stage has converged."""
 
     def __init__(self, result, callback):
-        self.result, self.callback, self.size = result, callback, None
+        self.result, self.callback, self.size, self.convergence = result, callback, None, None
 
-    def start_scale(self, x0, size):
-        self.size = size
+    def start_scale(self, x0, size, convergence=None):
+        """A new stage at longest side ``size``; ``convergence``: its `Convergence` (None: a fixed count)."""
+        self.size, self.convergence = size, convergence
         if self.result.image is None:
             self.result.image = x0.detach().cpu().clone()
 
@@ -40,11 +69,17 @@ class _Run:
         return total, parts
 
     def step_done(self, x, parts):
-        """Record a finished step: x is the new (valid) image, parts the losses of the one before."""
+        """Record a finished step: x is the new (valid) image, parts the losses of the one before.
+        Returns True when the stage has converged; raises _Stop when the callback asks to stop."""
         step = len(self.result.history) + 1
-        self.result.history.append({"step": step, **parts, "size": self.size})
+        entry = {"step": step, **parts, "size": self.size}
+        if self.convergence is not None:
+            entry["decrease"] = self.convergence.update(parts["total"])
+        self.result.history.append(entry)
         self.result.image = x.detach().cpu().clone()
-        return bool(self.callback is not None and self.callback(step, x.detach(), parts))
+        if self.callback is not None and self.callback(step, x.detach(), entry):
+            raise _Stop()
+        return self.convergence is not None and self.convergence.done(entry["decrease"])
 
 
 class _Stop(Exception):
@@ -69,7 +104,7 @@ def _optimise_by_steps(loss_fn, x0, config, run):
         if not torch.isfinite(x).all():
             raise _Diverged()
         if run.step_done(x, parts):
-            raise _Stop()
+            break
     return x.detach()
 
 
@@ -105,9 +140,7 @@ def _optimise_lbfgs(loss_fn, x0, config, run):
     def on_iteration(x):
         # The line search's last evaluation is the new iterate: its losses start the next step.
         parts, evaluated["iterate"] = evaluated["iterate"], evaluated["last"]
-        if run.step_done(x.clamp(0.0, 1.0), parts):
-            raise _Stop()
-        return False
+        return run.step_done(x.clamp(0.0, 1.0), parts)  # True: converged, the stage ends here
 
     if config.optimizer == "lbfgs":
         options = dict(history_size=config.history_size, line_search=config.line_search)

@@ -55,7 +55,7 @@ from .colour import match_colour_histogram
 from .losses import content_loss, content_loss_per_position, style_loss, total_loss, tv_loss
 from .optim import AdamState, adam_step
 from .preprocess import preprocess
-from .loops import _Diverged, _optimise_by_steps, _optimise_lbfgs, _Run, _Stop
+from .loops import Convergence, _Diverged, _optimise_by_steps, _optimise_lbfgs, _Run, _Stop
 from .vgg import TORCHVISION_INDEX, canonical_layer_name, default_device, load_vgg19
 
 # Coarse scales smaller than this are skipped: relu5_1 sees a 1/16 of the input, so at 32 px it is 2×2.
@@ -155,7 +155,9 @@ class StyleTransferLoss(torch.nn.Module):
 class TransferResult:
     """What a run gives back. ``image``: [1, 3, H, W] in [0, 1] (CPU). ``history``: one dict per step
     with the losses of the image that step started from: 'content', 'style', 'tv' (raw, unweighted),
-    'total' (= α·content + β·style + λ_tv·tv) and 'size' (longest side at that step's scale).
+    'total' (= α·content + β·style + λ_tv·tv), 'size' (longest side at that step's scale) and, when
+    the stages stop on convergence (steps="auto"), 'decrease': the relative fall of 'total' over the
+    last stop_window steps of the stage (None before; see `loops.Convergence`).
     ``evaluations``: forward+backward passes of VGG-19. ``status``: 'done', 'diverged' or 'interrupted'.
     ``stages``: the image at the end of each scale, coarse to fine (one image for a single scale).
     ``choice``: the arithmetic used (a `nst_teach.speed.Speed`: precision, Gram, convolutions) and why."""
@@ -186,14 +188,19 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
     resized to the same longest side).
     options: any `TransferConfig` field (size, scales, steps, optimizer, content_weight, style_weight,
     tv_weight, content_layers, style_layers, style_layer_weights, init, seed, device, speed, …).
+    Stopping: with steps="auto" (the default) each stage ends at its first step k with
+    (L_{k−w} − L_k) / L_k < stop_tolerance, w = stop_window (the loss of the picture stopped falling;
+    the defaults are TransferConfig's), or after its most steps (max_steps at the coarsest stage,
+    halved at each finer one); a number of steps forces that count.
     Coarse to fine (``scales=(0.5, 1.0)``; default "auto": one scale up to 512 px, above it from
     256–512 px up, see `config.auto_scales`): at each scale the content and style images are taken
     at that fraction of the full size, the targets recomputed, and x₀ is the photo plus what the
     previous scale changed, upsampled (`next_scale_start`). One number of ``steps`` is for the
-    coarsest scale, halved at each finer one (`schedule`).
+    coarsest scale, halved at each finer one (`schedule`). With weighting="paper" a coarse stage
+    weights content as the full size does (`stage_objective`).
     callback(step, image, losses): called after every step (counted over all scales) with the
-    current image (clone it to keep it) and the losses of the image that step started from; return
-    True to stop early.
+    current image (clone it to keep it) and the step's history entry (the losses of the image that
+    step started from, its scale's size and, converging, the 'decrease'); return True to stop early.
     model: a VGG19 from `load_vgg19` to reuse between runs (must reach the deepest layer used);
     then the model's own weights, pooling and device are used: asking for other ones as well is an
     error, not silently ignored. Its memory layout is switched in place to the one the arithmetic
@@ -226,14 +233,14 @@ def style_transfer(content, style, *, config=None, callback=None, model=None, **
             # 'auto': the fastest at this size on this machine, measured once and cached
             speed = speed_front.choose(config.speed, device, size=size, loss=loss, model=model)
             run.result.choice = speed  # the last (full-size) stage's is the one reported
-            loss_fn = StyleTransferLoss(model, content_img, style_img, config, speed)
+            loss_fn = StyleTransferLoss(model, content_img, style_img, stage_objective(config, content_img, full), speed)
             if x is None:
                 x0 = initial_image(content_img, style_img, config.init, config.seed)
             else:
                 x0 = next_scale_start(x, previous_content, content_img)
             previous_content = content_img
-            run.start_scale(x0, size)
-            stage = dataclasses.replace(config, steps=steps)
+            run.start_scale(x0, size, Convergence(config.stop_window, config.stop_tolerance) if config.converges else None)
+            stage = dataclasses.replace(config, steps=steps)  # a count, or the most steps of a converging stage
             if config.optimizer in ("lbfgs", "lbfgsb"):
                 x = _optimise_lbfgs(loss_fn, x0, stage, run)
             else:
@@ -330,6 +337,21 @@ def schedule(config, shape):
     if isinstance(config.steps, (tuple, list)):  # one number per scale: a skipped scale drops its own
         return [(size, config.steps[i]) for i, size in stages]
     return list(zip((size for _, size in stages), config.steps_per_scale(len(stages))))
+
+
+def stage_objective(config, stage, full):
+    """The objective of a stage on image ``stage`` of a run whose result is ``full`` (tensors [1, 3, H, W]).
+
+    With weighting="paper" the content term ½Σ(F−P)² is a sum over M_l positions, which shrinks with
+    the image (a half-size stage has a quarter of them) while E_l does not: at half size the paper's
+    α and β would ask for a much more stylised picture than the full-size result is judged by. A
+    coarse stage therefore weights content (and TV) as the full size does, α · (H·W)_full / (H·W)_stage,
+    so that every stage aims at the same balance (per_position already does). The last stage, at
+    full size, is the objective as given."""
+    pixels = full.shape[-2] * full.shape[-1] / (stage.shape[-2] * stage.shape[-1])
+    if config.weighting != "paper" or pixels == 1:
+        return config
+    return dataclasses.replace(config, content_weight=config.content_weight * pixels, tv_weight=config.tv_weight * pixels)
 
 
 def next_scale_start(x, content_before, content):

@@ -26,23 +26,31 @@ def load(name):
     return module
 
 
-def test_time_to_quality_runs_end_to_end(tmp_path, capsys):
+def test_time_to_quality_runs_end_to_end_and_runs_the_classic_once(tmp_path, capsys):
     ttq = load("time_to_quality")
-    rows = ttq.main(["--size", "128", "--classic-iterations", "3", "--fast-steps", "2", "--verbose",
-                     "--coarse-to-fine", "0.5,1:2,1", "--out", str(tmp_path)])
+    cache = tmp_path / "classic.json"
+    argv = ["--pairs", "motorcycle", "--size", "64", "--classic-iterations", "3", "--classic-cache", str(cache),
+            "--set", "max_steps=3", "--out", str(tmp_path)]
+    rows = ttq.main(argv)
     out = capsys.readouterr().out
-    assert "(a) classic L-BFGS" in out and "(b) nst-teach default path" in out and "(b) default path from the photo" in out and "(c)" in out
-    header = next(line for line in out.splitlines() if "evals to 1.05×(a)" in line)
-    assert header.index("evals to 1.05×(a)") < header.index("run")  # evaluations to the target: the first column
-    assert "the photo itself: nst-teach's own loss" in out and out.count("saved image: judged") == 3
-    assert [r["iterations"] for r in rows] == [3, 2, 2, 3]
-    assert all(math.isfinite(r["total"]) and r["evaluations"] >= r["iterations"] for r in rows)
-    for name in ("time_to_quality.png", "classic.png", "fast.png", "fast_from_photo.png", "coarse_to_fine.png",
-                 "time_to_quality.json", "photo.png", "painting.png"):
+    assert "(a) classic for motorcycle" in out and "one unit = " in out
+    assert [(r["start"], r["inputs"]) for r in rows] == [("default", "tensors"), ("default", "paths"),
+                                                         ("content", "tensors"), ("content", "paths")]
+    for r in rows:
+        assert 1 <= int(r["steps"]) <= 3 and r["evaluations"] >= int(r["steps"]) and r["units"] > 0
+        assert r["units"] == pytest.approx(r["seconds"] / r["unit"]) and math.isfinite(r["ratio"])
+    classic = json.loads(cache.read_text())["motorcycle@64px/3"]
+    assert classic["iterations"] == 3 and rows[0]["ratio"] == pytest.approx(rows[0]["total"] / classic["total"])
+    for name in ("time_to_quality.png", "time_to_quality.json", "motorcycle_classic.png", "motorcycle_content_paths.png"):
         assert (tmp_path / name).stat().st_size > 0
-    numbers = json.loads((tmp_path / "time_to_quality.json").read_text())
-    assert numbers["target"] == pytest.approx(ttq.TOLERANCE * rows[0]["total"])
-    assert numbers["inputs"] == "tensors" and numbers["content"].endswith("photo.png")
+    ttq.main(argv[:-2] + ["--starts", "content", "--inputs", "paths", "--out", str(tmp_path / "again")])
+    assert "(a) classic for" not in capsys.readouterr().out  # cached: never run twice
+
+
+def test_time_to_quality_prices_an_evaluation_in_units(tmp_path, capsys):
+    times = load("time_to_quality").main(["--units", "--pairs", "motorcycle", "--size", "96", "--out", str(tmp_path)])
+    assert len(times) == 4 and all(t > 0 for t in times.values())
+    assert "1.000 units" in capsys.readouterr().out  # the unit itself
 
 
 def test_time_to_quality_judges_as_the_shared_judge_does(tmp_path, cat, sample_cache):
@@ -63,7 +71,7 @@ def test_time_to_quality_judges_as_the_shared_judge_does(tmp_path, cat, sample_c
 
 def test_first_reaching_gives_the_evaluations_and_time_at_or_below_the_target():
     ttq = load("time_to_quality")
-    curve = [(3, 1.0, {"total": 9.0}), (7, 2.0, {"total": 5.0}), (9, 3.0, {"total": 4.0})]
+    curve = [(3, 1.0, 9.0), (7, 2.0, 5.0), (9, 3.0, 4.0)]
     assert ttq.first_reaching(curve, 5.0) == (7, 2.0) and ttq.time_to_reach(curve, 5.0) == 2.0
     assert ttq.first_reaching(curve, 3.0) == (None, None)
 

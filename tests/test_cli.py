@@ -193,6 +193,17 @@ def test_transfer_writes_png_and_gif(capsys, tmp_path, photo):
     assert not [p.name for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
+@pytest.mark.slow
+def test_transfer_stops_on_convergence_and_the_bar_shows_what_it_waits_for(capsys, tmp_path, photo):
+    out = tmp_path / "out.png"
+    code, stdout, err = run(capsys, "transfer", photo, "starry_night", "-o", out, "--size", 64, "--stop-window", 2,
+                            "--stop-tolerance", "0.05", "--max-steps", 40)
+    assert code == 0, err
+    assert "Δ over 2 steps" in err and "stops below 5.00%" in err  # the progress bar's postfix
+    steps = int(stdout.split(" steps, converged (Δ over 2 steps ")[0].rsplit(" ", 1)[-1])
+    assert 2 < steps < 40  # ended by the rule, and said so
+
+
 def test_transfer_verbose_says_which_arithmetic_was_used(capsys, tmp_path, photo):
     out = tmp_path / "out.png"
     code, stdout, err = run(capsys, "transfer", photo, "starry_night", "-o", out, "--size", 48, "--steps", 1,

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from nst_teach.config import TransferConfig
-from nst_teach.loops import _Diverged, _optimise_by_steps, _optimise_lbfgs, _Run, _Stop
+from nst_teach.loops import Convergence, _Diverged, _optimise_by_steps, _optimise_lbfgs, _Run, _Stop
 from nst_teach.transfer import TransferResult
 
 # L(x) = Σ (x − t)²: its minimum over the box [0, 1] is clip(t, 0, 1), here outside the box for 2 of 4 pixels
@@ -68,3 +68,37 @@ def test_a_loss_that_is_not_finite_is_divergence_and_the_last_finite_image_stays
     with pytest.raises(_Diverged):
         _optimise_by_steps(exploding, torch.full_like(TARGET, 0.5), TransferConfig(optimizer="adam", steps=5, lr=0.01), run)
     assert run.result.evaluations == 3 and len(run.result.history) == 2 and torch.isfinite(run.result.image).all()
+
+
+def test_convergence_is_the_relative_decrease_of_the_loss_over_the_window():
+    rule = Convergence(window=2, tolerance=0.05)
+    totals = [100.0, 50.0, 30.0, 25.0, 24.0, 23.5, 23.4]
+    decreases = [rule.update(t) for t in totals]
+    assert decreases[:2] == [None, None]  # nothing to compare with during the first window
+    # d_k = (L_{k−2} − L_k) / L_k, written out: 70/30, 25/25, 6/24, 1.5/23.5, 0.6/23.4
+    assert decreases[2:] == pytest.approx([70 / 30, 1.0, 0.25, 1.5 / 23.5, 0.6 / 23.4])
+    assert [rule.done(d) for d in decreases] == [False] * 6 + [True]  # 0.6/23.4 = 2.6% < 5%; 1.5/23.5 = 6.4% is not
+    rising = Convergence(window=1, tolerance=0.001)
+    rising.update(1.0)
+    assert rising.done(rising.update(1.1))  # a loss that went up over the window also ends the stage
+
+
+@pytest.mark.parametrize("optimizer, lr", [("lbfgs", None), ("adam", 0.05)])
+def test_a_converging_stage_ends_at_the_first_step_whose_decrease_is_below_the_tolerance(optimizer, lr):
+    config = TransferConfig(optimizer=optimizer, lr=lr, steps=200, parametrisation="pixels")
+    run = _Run(TransferResult(image=None), None)
+    run.start_scale(torch.full_like(TARGET, 0.5), 2, Convergence(window=3, tolerance=0.01))
+    loop = _optimise_lbfgs if optimizer == "lbfgs" else _optimise_by_steps
+    loop(squared_distance, torch.full_like(TARGET, 0.5), config, run)
+    history = run.result.history
+    totals = [h["total"] for h in history]
+    expected = [None] * 3 + [(totals[k - 3] - totals[k]) / totals[k] for k in range(3, len(totals))]
+    assert [h["decrease"] for h in history] == pytest.approx(expected)
+    assert 3 < len(history) < 200  # stopped by the rule, not by the count
+    assert history[-1]["decrease"] < 0.01 and all(d >= 0.01 for d in expected[3:-1])
+
+
+def test_without_a_convergence_rule_the_count_is_forced():
+    run = new_run()  # start_scale without a rule: a fixed count
+    _optimise_by_steps(squared_distance, torch.full_like(TARGET, 0.5), TransferConfig(optimizer="adam", steps=40, lr=0.05), run)
+    assert len(run.result.history) == 40 and "decrease" not in run.result.history[0]

@@ -208,6 +208,32 @@ def test_coarse_to_fine_chains_the_scales(vgg, cat128, style):
     assert both.evaluations == coarse.evaluations + fine.evaluations
 
 
+@pytest.mark.slow
+def test_by_default_each_stage_stops_when_its_loss_stops_falling(vgg, cat128, style):
+    """steps="auto": each stage (64, then 128 px) ends at its first step whose loss fell by less than
+    stop_tolerance over the last stop_window steps, or at its most steps (max_steps, halved at 128 px)."""
+    window, tolerance = 3, 0.02
+    result = style_transfer(cat128, style, model=vgg, size=None, scales=(0.5, 1.0), stop_window=window,
+                            stop_tolerance=tolerance, max_steps=60, speed="plain")
+    assert result.config.steps == "auto"
+    lengths = []
+    for size, most in ((64, 60), (128, 30)):
+        stage = [h for h in result.history if h["size"] == size]
+        totals = [h["total"] for h in stage]
+        decreases = [(totals[k - window] - totals[k]) / totals[k] for k in range(window, len(totals))]
+        assert [h["decrease"] for h in stage] == pytest.approx([None] * window + decreases)
+        assert all(d >= tolerance for d in decreases[:-1])  # it did not stop late …
+        assert decreases[-1] < tolerance or len(stage) == most  # … nor early
+        lengths.append(len(stage))
+    assert min(lengths) < 30  # the rule, not the count, ended at least one stage
+
+
+@pytest.mark.slow
+def test_a_number_of_steps_is_a_count_however_early_the_loss_flattens(vgg, cat128, style):
+    result = style_transfer(cat128, style, model=vgg, size=None, steps=6, stop_window=1, stop_tolerance=0.99, speed="plain")
+    assert len(result.history) == 6 and "decrease" not in result.history[-1]
+
+
 def test_steps_per_scale():
     """One number: at the coarsest scale, halved at each finer one (a finer step costs 4×)."""
     assert TransferConfig(scales=(0.5, 1.0), steps=7).steps_per_scale(2) == (7, 3)
@@ -227,8 +253,11 @@ def test_auto_scales_start_between_256_and_512_px(longest, scales):
 
 
 def test_schedule_of_the_default_at_1024_px():
-    assert transfer.schedule(TransferConfig(), (691, 1024)) == [(256, 150), (512, 75), (1024, 37)]  # halved, rounded down
-    assert transfer.schedule(TransferConfig(), (341, 512)) == [(512, 150)]
+    # steps="auto": each stage's most steps, max_steps at the coarsest, halved and rounded down at each finer one
+    most = TransferConfig.max_steps
+    assert transfer.schedule(TransferConfig(), (691, 1024)) == [(256, most), (512, most // 2), (1024, most // 4)]
+    assert transfer.schedule(TransferConfig(steps=150), (691, 1024)) == [(256, 150), (512, 75), (1024, 37)]
+    assert transfer.schedule(TransferConfig(steps=150), (341, 512)) == [(512, 150)]
     # A coarse scale too small to run is skipped; the halving starts at the first scale that runs.
     assert transfer.schedule(TransferConfig(scales=(0.25, 0.5, 1.0), steps=8), (85, 128)) == [(64, 8), (128, 4)]
     assert transfer.schedule(TransferConfig(scales=(0.25, 0.5, 1.0), steps=(5, 6, 7)), (85, 128)) == [(64, 6), (128, 7)]
@@ -242,6 +271,19 @@ def test_auto_scales_run_coarse_to_fine_above_the_limit(vgg, cat128, style, monk
     result = style_transfer(cat128, style, model=vgg, size=None, steps=4, speed="plain")
     assert [h["size"] for h in result.history] == [64] * 4 + [128] * 2
     assert [max(s.shape[-2:]) for s in result.stages] == [64, 128]
+
+
+def test_a_coarse_stage_of_the_papers_sums_weights_content_as_the_full_size_does(cat128):
+    """½Σ(F−P)² has a quarter of the positions at half size, E_l the same size: the coarse stage's α
+    (and λ_tv) grow by the pixels' ratio, so that it aims at the full-size balance; β stays."""
+    small = transfer.image_at_size(cat128, 64, "cpu")
+    assert small.shape[-2:] == (42, 64) and cat128.shape[-2:] == (85, 128)
+    paper = TransferConfig(weighting="paper", content_weight=2.0, style_weight=5.0, tv_weight=1.0)
+    coarse = transfer.stage_objective(paper, small, cat128)
+    ratio = (85 * 128) / (42 * 64)
+    assert (coarse.content_weight, coarse.tv_weight, coarse.style_weight) == pytest.approx((2.0 * ratio, ratio, 5.0))
+    assert transfer.stage_objective(paper, cat128, cat128) is paper  # the full-size stage: the objective as given
+    assert transfer.stage_objective(TransferConfig(), small, cat128) == TransferConfig()  # per position: already balanced
 
 
 def test_next_scale_keeps_the_photos_detail_and_adds_the_coarse_change(cat128):
